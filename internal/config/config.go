@@ -1,0 +1,287 @@
+// Package config is the node's one typed configuration: defaults, then a JSON
+// file, then MATTHAN_* environment variables, then command-line flags, then
+// Validate. Every option is declared once in the options table below, which
+// also generates ref/config.md.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every option of a node.
+type Config struct {
+	HTTP            string        // HTTP listen address: API, UI, /metrics, /healthz
+	RTSP            string        // RTSP listen address: restream and push
+	Data            string        // data directory: database, node key, recordings
+	Node            string        // node name in logs and metrics
+	LogLevel        string        // debug, info, warn, error
+	LogFormat       string        // text or json
+	AdminPassword   string        // initial admin password, used only when the node has no users
+	ShutdownTimeout time.Duration // how long a graceful shutdown may take
+
+	Ingest Ingest
+}
+
+// Ingest tunes how streams are pulled and watched.
+type Ingest struct {
+	Transport      string        // auto, tcp or udp
+	ConnectTimeout time.Duration // RTSP read/write timeout
+	StallTimeout   time.Duration // no media this long with the connection open = stalled
+	BackoffMin     time.Duration // first reconnect delay
+	BackoffMax     time.Duration // reconnect delay cap
+	AuthBackoff    time.Duration // minimum delay after the camera refused our password
+	Queue          int           // units queued per consumer before it is skipped to the next keyframe
+}
+
+// option is one configurable value: its names everywhere and how to set it.
+type option struct {
+	key   string // JSON file key (dotted for nested objects) and flag name
+	def   string
+	usage string
+	ptr   func(c *Config) any // *string, *int or *time.Duration
+}
+
+func (o option) env() string {
+	return "MATTHAN_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(o.key))
+}
+
+var options = []option{
+	{"http", ":8080", "HTTP listen address (API, web UI, /metrics, /healthz)", func(c *Config) any { return &c.HTTP }},
+	{"rtsp", ":8554", "RTSP listen address (restream at rtsp://HOST:PORT/CAMERA/main and /sub, and push)", func(c *Config) any { return &c.RTSP }},
+	{"data", "./matthan-data", "data directory (database, node key, recordings)", func(c *Config) any { return &c.Data }},
+	{"node", "", "node name in logs and metrics (default: host name)", func(c *Config) any { return &c.Node }},
+	{"log-level", "info", "log level: debug, info, warn or error", func(c *Config) any { return &c.LogLevel }},
+	{"log-format", "text", "log format: text or json", func(c *Config) any { return &c.LogFormat }},
+	{"admin-password", "", "initial password of user 'admin', used only on a node with no users (default: random, written to DATA/admin-password)", func(c *Config) any { return &c.AdminPassword }},
+	{"shutdown-timeout", "10s", "how long a graceful shutdown may take", func(c *Config) any { return &c.ShutdownTimeout }},
+	{"ingest.transport", "auto", "RTSP transport to cameras: auto (UDP, falling back to TCP), tcp or udp", func(c *Config) any { return &c.Ingest.Transport }},
+	{"ingest.connect-timeout", "10s", "RTSP read and write timeout when talking to a camera", func(c *Config) any { return &c.Ingest.ConnectTimeout }},
+	{"ingest.stall-timeout", "5s", "a stream with no media this long while connected is 'stalled' and reconnected", func(c *Config) any { return &c.Ingest.StallTimeout }},
+	{"ingest.backoff-min", "1s", "first reconnect delay (doubles each failure, with jitter)", func(c *Config) any { return &c.Ingest.BackoffMin }},
+	{"ingest.backoff-max", "30s", "longest reconnect delay", func(c *Config) any { return &c.Ingest.BackoffMax }},
+	{"ingest.auth-backoff", "60s", "minimum delay before retrying a camera that refused our password", func(c *Config) any { return &c.Ingest.AuthBackoff }},
+	{"ingest.queue", "128", "units queued per consumer before a slow consumer is skipped to the next keyframe", func(c *Config) any { return &c.Ingest.Queue }},
+}
+
+// Default returns the configuration with every default applied.
+func Default() Config {
+	var c Config
+	for _, o := range options {
+		if err := set(o.ptr(&c), o.def); err != nil {
+			panic("config: bad default for " + o.key + ": " + err.Error())
+		}
+	}
+	return c
+}
+
+// Load builds the configuration: defaults → file (--config or MATTHAN_CONFIG)
+// → MATTHAN_* environment → flags in args. fs receives the option flags
+// (callers may have added their own before calling Load). It does not call
+// Validate.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	file := fs.String("config", "", "JSON configuration file (also MATTHAN_CONFIG)")
+	given := map[string]string{} // flags as typed, applied last so they win
+	for _, o := range options {
+		o := o
+		fs.Func(o.key, o.usage+" (default "+strconv.Quote(o.def)+", env "+o.env()+")", func(s string) error {
+			if err := set(o.ptr(&Config{}), s); err != nil {
+				return err
+			}
+			given[o.key] = s
+			return nil
+		})
+	}
+	c := Default()
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	path := *file
+	if path == "" {
+		path = getenv("MATTHAN_CONFIG")
+	}
+	if path != "" {
+		if err := loadFile(&c, path); err != nil {
+			return c, err
+		}
+	}
+	for _, o := range options {
+		if v := getenv(o.env()); v != "" {
+			if err := set(o.ptr(&c), v); err != nil {
+				return c, fmt.Errorf("environment %s: %w", o.env(), err)
+			}
+		}
+	}
+	var err error
+	for _, o := range options {
+		if v, ok := given[o.key]; ok {
+			err = errors.Join(err, set(o.ptr(&c), v))
+		}
+	}
+	return c, err
+}
+
+// loadFile applies a JSON file: keys are option names, nested objects allowed
+// ({"ingest": {"stall-timeout": "5s"}}) as well as dotted keys.
+func loadFile(c *Config, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("config file %s: not valid JSON: %w", path, err)
+	}
+	flat := map[string]any{}
+	flatten("", raw, flat)
+	for k, v := range flat {
+		o, ok := lookup(k)
+		if !ok {
+			return fmt.Errorf("config file %s: unknown option %q", path, k)
+		}
+		s := fmt.Sprint(v)
+		if f, isNum := v.(float64); isNum {
+			s = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		if err := set(o.ptr(c), s); err != nil {
+			return fmt.Errorf("config file %s: %s: %w", path, k, err)
+		}
+	}
+	return nil
+}
+
+func flatten(prefix string, m map[string]any, out map[string]any) {
+	for k, v := range m {
+		if prefix != "" {
+			k = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok {
+			flatten(k, sub, out)
+		} else {
+			out[k] = v
+		}
+	}
+}
+
+func lookup(key string) (option, bool) {
+	key = strings.ReplaceAll(key, "_", "-")
+	for _, o := range options {
+		if o.key == key {
+			return o, true
+		}
+	}
+	return option{}, false
+}
+
+func set(p any, s string) error {
+	switch p := p.(type) {
+	case *string:
+		*p = s
+	case *int:
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		*p = n
+	case *time.Duration:
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (like 5s, 2m)", s)
+		}
+		*p = d
+	default:
+		return fmt.Errorf("unsupported option type %T", p)
+	}
+	return nil
+}
+
+// Validate checks every option and names the first bad one.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config %s (%s): %s", key, option{key: key}.env(), fmt.Sprintf(format, args...)))
+	}
+	for key, addr := range map[string]string{"http": c.HTTP, "rtsp": c.RTSP} {
+		if _, port, err := net.SplitHostPort(addr); err != nil {
+			bad(key, "%q is not a listen address like :8080 or 127.0.0.1:8080", addr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad(key, "port %q is not a number from 0 to 65535", port)
+		}
+	}
+	if c.HTTP == c.RTSP {
+		bad("rtsp", "must differ from http (%s)", c.HTTP)
+	}
+	if strings.TrimSpace(c.Data) == "" {
+		bad("data", "must name a directory")
+	}
+	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
+		bad("log-level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if !oneOf(c.LogFormat, "text", "json") {
+		bad("log-format", "%q is not text or json", c.LogFormat)
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		bad("admin-password", "must be at least 8 characters")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown-timeout", "must be positive")
+	}
+	in := c.Ingest
+	if !oneOf(in.Transport, "auto", "tcp", "udp") {
+		bad("ingest.transport", "%q is not auto, tcp or udp", in.Transport)
+	}
+	for key, d := range map[string]time.Duration{
+		"ingest.connect-timeout": in.ConnectTimeout, "ingest.stall-timeout": in.StallTimeout,
+		"ingest.backoff-min": in.BackoffMin, "ingest.backoff-max": in.BackoffMax, "ingest.auth-backoff": in.AuthBackoff,
+	} {
+		if d <= 0 {
+			bad(key, "must be positive, got %s", d)
+		}
+	}
+	if in.BackoffMax < in.BackoffMin {
+		bad("ingest.backoff-max", "(%s) must not be less than ingest.backoff-min (%s)", in.BackoffMax, in.BackoffMin)
+	}
+	if in.Queue < 1 || in.Queue > 10000 {
+		bad("ingest.queue", "must be from 1 to 10000, got %d", in.Queue)
+	}
+	return errors.Join(errs...)
+}
+
+func oneOf(s string, allowed ...string) bool {
+	for _, a := range allowed {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Reference renders ref/config.md from the options table.
+func Reference() string {
+	var b strings.Builder
+	b.WriteString("# Configuration reference\n\n")
+	b.WriteString("Generated from `internal/config` (`go test ./internal/config -update` rewrites it).\n\n")
+	b.WriteString("Each option is read, in order, from its default, a JSON file (`--config FILE` or `MATTHAN_CONFIG`),\n")
+	b.WriteString("the environment, and the command line; the last one wins. Durations are written like `5s`, `2m`.\n")
+	b.WriteString("In the JSON file, dotted options may also be nested: `{\"ingest\": {\"stall-timeout\": \"5s\"}}`.\n\n")
+	b.WriteString("| option / flag | environment | default | meaning |\n|---|---|---|---|\n")
+	for _, o := range options {
+		def := "`" + o.def + "`"
+		if o.def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(&b, "| `--%s` | `%s` | %s | %s |\n", o.key, o.env(), def, o.usage)
+	}
+	b.WriteString("\n`matthan demo` binds the HTTP server to `127.0.0.1:8080` unless `--http` says otherwise, and adds\n")
+	b.WriteString("`--cameras N` (default 8) and `--sim ADDR` (the simulator's RTSP address, default `127.0.0.1:8555`).\n")
+	b.WriteString("`matthan sim` takes `--cameras N`, `--rtsp ADDR` (default `127.0.0.1:8555`), `--control ADDR`\n")
+	b.WriteString("(fault-injection HTTP API, default `127.0.0.1:8556`) and `--h265-every N`.\n")
+	return b.String()
+}

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite ref/config.md")
+
+func load(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "m.json")
+	os.WriteFile(file, []byte(`{"http": "127.0.0.1:9000", "rtsp": ":9554", "data": "/from/file",
+		"ingest": {"stall-timeout": "7s", "queue": 32}, "ingest.backoff-max": "45s"}`), 0o600)
+
+	c, err := load(t, []string{"--config", file, "--data", "/from/flag"},
+		map[string]string{"MATTHAN_RTSP": ":7554", "MATTHAN_DATA": "/from/env", "MATTHAN_INGEST_STALL_TIMEOUT": "9s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]any{
+		"http (file)":               {c.HTTP, "127.0.0.1:9000"},
+		"rtsp (env over file)":      {c.RTSP, ":7554"},
+		"data (flag over env)":      {c.Data, "/from/flag"},
+		"stall (env over file)":     {c.Ingest.StallTimeout, 9 * time.Second},
+		"queue (nested file)":       {c.Ingest.Queue, 32},
+		"backoff-max (dotted file)": {c.Ingest.BackoffMax, 45 * time.Second},
+		"backoff-min (default)":     {c.Ingest.BackoffMin, time.Second},
+		"transport (default)":       {c.Ingest.Transport, "auto"},
+	}
+	for name, v := range want {
+		if v[0] != v[1] {
+			t.Errorf("%s: got %v, want %v", name, v[0], v[1])
+		}
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid config rejected: %v", err)
+	}
+}
+
+func TestBadInputNamesTheOption(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		file string
+		want string
+	}{
+		{args: []string{"--ingest.stall-timeout", "soon"}, want: "ingest.stall-timeout"},
+		{env: map[string]string{"MATTHAN_INGEST_QUEUE": "many"}, want: "MATTHAN_INGEST_QUEUE"},
+		{file: `{"htp": ":1"}`, want: `unknown option "htp"`},
+		{file: `{"http": `, want: "not valid JSON"},
+		{args: []string{"--http", "8080"}, want: "config http (MATTHAN_HTTP)"},
+		{args: []string{"--ingest.transport", "quic"}, want: "ingest.transport"},
+		{args: []string{"--ingest.backoff-min", "1m", "--ingest.backoff-max", "10s"}, want: "ingest.backoff-max"},
+		{args: []string{"--log-level", "loud"}, want: "log-level"},
+		{args: []string{"--admin-password", "short"}, want: "admin-password"},
+		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
+	} {
+		args := tc.args
+		if tc.file != "" {
+			f := filepath.Join(t.TempDir(), "c.json")
+			os.WriteFile(f, []byte(tc.file), 0o600)
+			args = append(args, "--config", f)
+		}
+		c, err := load(t, args, tc.env)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("args %v env %v file %q: error %v, want it to mention %q", tc.args, tc.env, tc.file, err, tc.want)
+		}
+	}
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReferenceIsCurrent keeps ref/config.md in step with the options table.
+func TestReferenceIsCurrent(t *testing.T) {
+	path := filepath.Join("..", "..", "ref", "config.md")
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(Reference()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != Reference() {
+		t.Fatal("ref/config.md is stale: run go test ./internal/config -update")
+	}
+	for _, o := range options {
+		if !strings.Contains(string(got), "--"+o.key) {
+			t.Errorf("ref/config.md lacks %s", o.key)
+		}
+	}
+}
