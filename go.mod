@@ -3,8 +3,13 @@ module matthan
 go 1.26.0
 
 require (
-	github.com/bluenviron/gortsplib/v5 v5.3.1 // indirect
-	github.com/bluenviron/mediacommon/v2 v2.9.3 // indirect
+	github.com/bluenviron/gortsplib/v5 v5.3.1
+	github.com/bluenviron/mediacommon/v2 v2.9.3
+	github.com/pion/rtp v1.10.6
+	modernc.org/sqlite v1.62.0
+)
+
+require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
@@ -13,7 +18,6 @@ require (
 	github.com/pion/logging v0.2.4 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
 	github.com/pion/rtcp v1.2.20 // indirect
-	github.com/pion/rtp v1.10.6 // indirect
 	github.com/pion/sdp/v3 v3.0.17 // indirect
 	github.com/pion/srtp/v3 v3.0.10 // indirect
 	github.com/pion/transport/v4 v4.0.1 // indirect
@@ -23,5 +27,4 @@ require (
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.62.0 // indirect
 )

@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"matthan"
+)
+
+const cameraColumns = `id, name, area, address, latitude, longitude,
+	owner_kind, owner_name, owner_contact, source, main_url, sub_url,
+	username, password_sealed, enabled, tags, notes, created_at, updated_at`
+
+// cameraRow is a camera's column values as stored: tags in JSON, the
+// password sealed.
+type cameraRow struct {
+	tags     string
+	password []byte
+}
+
+func (db *DB) encodeCamera(c *matthan.Camera) (cameraRow, error) {
+	tags := c.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	j, err := json.Marshal(tags)
+	if err != nil {
+		return cameraRow{}, fmt.Errorf("tags: %w", err)
+	}
+	var sealed []byte
+	if c.Password != "" {
+		if sealed, err = db.sealer.Seal([]byte(c.Password)); err != nil {
+			return cameraRow{}, fmt.Errorf("seal password: %w", err)
+		}
+	}
+	return cameraRow{tags: string(j), password: sealed}, nil
+}
+
+func errCameraIDRequired() error {
+	return &matthan.Error{
+		Code: matthan.EINVALID, Message: "camera id is required", MessageVI: "Cần có mã camera",
+		Fields: []matthan.FieldError{{Field: "id", Message: "required", MessageVI: "bắt buộc"}},
+	}
+}
+
+// CreateCamera stores a new camera and sets its CreatedAt and UpdatedAt.
+func (db *DB) CreateCamera(ctx context.Context, c *matthan.Camera) error {
+	if c.ID == "" {
+		return errCameraIDRequired()
+	}
+	row, err := db.encodeCamera(c)
+	if err != nil {
+		return fmt.Errorf("create camera %q: %w", c.ID, err)
+	}
+	now := db.stamp()
+	_, err = db.write.ExecContext(ctx, `INSERT INTO cameras (`+cameraColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
+		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
+		c.Username, row.password, c.Enabled, row.tags, c.Notes, toMicros(now), toMicros(now))
+	if isUniqueViolation(err) {
+		return matthan.Errorf(matthan.ECONFLICT,
+			fmt.Sprintf("camera %q already exists", c.ID),
+			fmt.Sprintf("Camera %q đã tồn tại", c.ID))
+	}
+	if err != nil {
+		return fmt.Errorf("create camera %q: %w", c.ID, err)
+	}
+	c.CreatedAt, c.UpdatedAt = now, now
+	return nil
+}
+
+// Camera returns the camera with id, its password opened.
+func (db *DB) Camera(ctx context.Context, id string) (*matthan.Camera, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+cameraColumns+` FROM cameras WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("camera %q: %w", id, err)
+	}
+	cams, err := db.scanCameras(rows)
+	if err != nil {
+		return nil, fmt.Errorf("get %w", err) // err names the camera
+	}
+	if len(cams) == 0 {
+		return nil, errCameraNotFound(id)
+	}
+	return cams[0], nil
+}
+
+// Cameras returns the cameras that match f, ordered by ID.
+func (db *DB) Cameras(ctx context.Context, f matthan.CameraFilter) ([]*matthan.Camera, error) {
+	var where []string
+	var args []any
+	if f.Area != "" {
+		where = append(where, "area = ?")
+		args = append(args, f.Area)
+	}
+	if f.OwnerKind != "" {
+		where = append(where, "owner_kind = ?")
+		args = append(args, string(f.OwnerKind))
+	}
+	if f.Enabled != nil {
+		where = append(where, "enabled = ?")
+		args = append(args, *f.Enabled)
+	}
+	q := `SELECT ` + cameraColumns + ` FROM cameras`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cameras: %w", err)
+	}
+	cams, err := db.scanCameras(rows)
+	if err != nil {
+		return nil, fmt.Errorf("cameras: %w", err)
+	}
+	return cams, nil
+}
+
+func (db *DB) scanCameras(rows *sql.Rows) ([]*matthan.Camera, error) {
+	defer rows.Close()
+	cams := []*matthan.Camera{}
+	for rows.Next() {
+		var (
+			c                    matthan.Camera
+			ownerKind, source    string
+			sealed               []byte
+			tags                 string
+			createdAt, updatedAt int64
+		)
+		if err := rows.Scan(&c.ID, &c.Name, &c.Area, &c.Address, &c.Latitude, &c.Longitude,
+			&ownerKind, &c.Owner.Name, &c.Owner.Contact, &source, &c.MainURL, &c.SubURL,
+			&c.Username, &sealed, &c.Enabled, &tags, &c.Notes, &createdAt, &updatedAt); err != nil {
+			return nil, err
+		}
+		c.Owner.Kind = matthan.OwnerKind(ownerKind)
+		c.Source = matthan.SourceMode(source)
+		c.CreatedAt, c.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+			return nil, fmt.Errorf("camera %q: tags: %w", c.ID, err)
+		}
+		if c.Tags == nil {
+			c.Tags = []string{}
+		}
+		if len(sealed) > 0 {
+			plain, err := db.sealer.Open(sealed)
+			if err != nil {
+				return nil, fmt.Errorf("camera %q: password: %w", c.ID, err)
+			}
+			c.Password = string(plain)
+		}
+		cams = append(cams, &c)
+	}
+	return cams, rows.Err()
+}
+
+// UpdateCamera replaces every field of the camera with c.ID except
+// CreatedAt, and sets c.UpdatedAt (always later than the previous value)
+// and c.CreatedAt to what is stored.
+func (db *DB) UpdateCamera(ctx context.Context, c *matthan.Camera) error {
+	if c.ID == "" {
+		return errCameraIDRequired()
+	}
+	row, err := db.encodeCamera(c)
+	if err != nil {
+		return fmt.Errorf("update camera %q: %w", c.ID, err)
+	}
+	var createdAt, updatedAt int64
+	err = db.write.QueryRowContext(ctx, `UPDATE cameras SET
+			name = ?, area = ?, address = ?, latitude = ?, longitude = ?,
+			owner_kind = ?, owner_name = ?, owner_contact = ?, source = ?, main_url = ?, sub_url = ?,
+			username = ?, password_sealed = ?, enabled = ?, tags = ?, notes = ?,
+			updated_at = MAX(?, updated_at + 1)
+		WHERE id = ?
+		RETURNING created_at, updated_at`,
+		c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
+		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
+		c.Username, row.password, c.Enabled, row.tags, c.Notes,
+		toMicros(db.stamp()), c.ID).Scan(&createdAt, &updatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errCameraNotFound(c.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("update camera %q: %w", c.ID, err)
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
+	return nil
+}
+
+// DeleteCamera removes the camera with id and its health events. Audit
+// entries that name it stay.
+func (db *DB) DeleteCamera(ctx context.Context, id string) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM cameras WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete camera %q: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete camera %q: %w", id, err)
+	} else if n == 0 {
+		return errCameraNotFound(id)
+	}
+	return nil
+}
