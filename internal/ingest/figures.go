@@ -22,8 +22,7 @@ type bucket struct {
 // figures are a stream's live figures. add runs for every unit of every
 // stream, so it only bumps counters in a ring of one-second buckets under one
 // mutex and allocates nothing; snapshot does the arithmetic when asked.
-// StreamStats.Skips stays 0: media.Hub keeps skips per subscription and
-// exposes no total yet.
+// Skips are counted by the stream's hub.
 type figures struct {
 	mu          sync.Mutex
 	ring        [windowSecs + 1]bucket

@@ -40,6 +40,8 @@ var streamMetrics = []metric{
 		func(st *matthan.StreamStatus) float64 { return float64(st.Stats.PacketsLost) }},
 	{"matthan_stream_reconnects_total", "counter", "Session attempts after the first one.",
 		func(st *matthan.StreamStatus) float64 { return float64(st.Stats.Reconnects) }},
+	{"matthan_stream_skips_total", "counter", "Times a slow consumer was moved ahead to the next keyframe.",
+		func(st *matthan.StreamStatus) float64 { return float64(st.Stats.Skips) }},
 	{"matthan_stream_fps", "gauge", "Video frames per second over the last seconds.",
 		func(st *matthan.StreamStatus) float64 { return st.Stats.FPS }},
 	{"matthan_stream_bitrate_bits", "gauge", "Bits per second over the last seconds, video and audio.",

@@ -76,12 +76,14 @@ func (s *stream) status(now time.Time) matthan.StreamStatus {
 	s.mu.Lock()
 	h := s.health
 	s.mu.Unlock()
-	return matthan.StreamStatus{
+	st := matthan.StreamStatus{
 		CameraID: s.cameraID,
 		Role:     s.role,
 		Health:   h,
 		Stats:    s.fig.snapshot(s.m.mono(now)),
 	}
+	st.Stats.Skips = s.hub.Skips()
+	return st
 }
 
 // setHealth moves the stream to state. A change of state is logged, stored

@@ -16,6 +16,7 @@ type Hub struct {
 	desc *Desc
 
 	published atomic.Uint64
+	skips     atomic.Uint64 // over all subscriptions, closed ones included
 }
 
 // NewHub returns an empty hub.
@@ -32,6 +33,9 @@ func (h *Hub) Desc() *Desc {
 
 // Published returns how many units went through the hub.
 func (h *Hub) Published() uint64 { return h.published.Load() }
+
+// Skips returns how often any subscriber was moved to the next keyframe.
+func (h *Hub) Skips() uint64 { return h.skips.Load() }
 
 // Subscribers returns how many subscriptions are open.
 func (h *Hub) Subscribers() int {
@@ -115,5 +119,6 @@ func (s *Subscription) offer(u *Unit) {
 		s.waitKey = true
 		s.skips.Add(1)
 		s.dropped.Add(1)
+		s.hub.skips.Add(1)
 	}
 }
