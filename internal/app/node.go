@@ -1,0 +1,243 @@
+// Package app wires configuration, adapters, services and servers into a
+// running node. End-to-end tests start it exactly as `matthan serve` does.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"matthan"
+	"matthan/internal/auth"
+	"matthan/internal/bus"
+	"matthan/internal/config"
+	"matthan/internal/httpapi"
+	"matthan/internal/ingest"
+	"matthan/internal/media"
+	"matthan/internal/rtsp"
+	"matthan/internal/secret"
+	"matthan/internal/sqlite"
+)
+
+// Node is one running Mắt Thần node.
+type Node struct {
+	Config config.Config
+	Log    *slog.Logger
+	Store  *sqlite.DB
+	Bus    *bus.Bus
+	Ingest *ingest.Manager
+	Users  *auth.Users
+
+	rtsp   *rtsp.Server
+	http   *http.Server
+	httpLn net.Listener
+}
+
+// Open prepares a node: data directory, node key, store, the first admin
+// user, and both listeners (so their addresses are known before Run).
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	key, err := secret.LoadOrCreateKey(filepath.Join(cfg.Data, "node.key"))
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := secret.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "matthan.db"), sealer)
+	if err != nil {
+		return nil, err
+	}
+	n = &Node{Config: cfg, Log: log, Store: store, Bus: bus.New(), Users: &auth.Users{Store: store}}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	if err := n.ensureAdmin(ctx); err != nil {
+		return nil, err
+	}
+
+	ic := ingest.DefaultConfig()
+	ic.StallTimeout = cfg.Ingest.StallTimeout
+	ic.BackoffMin, ic.BackoffMax = cfg.Ingest.BackoffMin, cfg.Ingest.BackoffMax
+	ic.AuthBackoff = cfg.Ingest.AuthBackoff
+	ic.ConnectTimeout = cfg.Ingest.ConnectTimeout
+	ic.Transport = cfg.Ingest.Transport
+	n.Ingest = ingest.NewManager(ic, store, n.Bus, pullWithRTSP(log), log)
+
+	n.rtsp = &rtsp.Server{
+		Addr:         cfg.RTSP,
+		Registry:     n.Ingest,
+		Authenticate: n.authenticateViewer,
+		Audit: func(ctx context.Context, e *matthan.AuditEntry) {
+			if err := store.AddAudit(ctx, e); err != nil {
+				log.Error("audit entry not stored", "err", err, "action", e.Action, "user", e.User)
+			}
+		},
+		Log: log.With("component", "rtsp"),
+	}
+	if err := n.rtsp.Start(); err != nil {
+		return nil, fmt.Errorf("RTSP server on %s: %w", cfg.RTSP, err)
+	}
+
+	api := httpapi.New(httpapi.Deps{
+		Store:           store,
+		Status:          n.Ingest,
+		OnCameraChanged: n.Ingest.CameraChanged,
+		Metrics:         n.Ingest,
+		Users:           n.Users,
+		Log:             log.With("component", "http"),
+	})
+	n.httpLn, err = net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP server on %s: %w", cfg.HTTP, err)
+	}
+	n.http = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return n, nil
+}
+
+// pullWithRTSP adapts internal/rtsp's client to the ingest manager.
+func pullWithRTSP(log *slog.Logger) ingest.PullFunc {
+	return func(ctx context.Context, req ingest.PullRequest, r media.Receiver) error {
+		return rtsp.Pull(ctx, rtsp.PullRequest{
+			URL: req.URL, Username: req.Username, Password: req.Password,
+			Transport: req.Transport, Timeout: req.Timeout,
+		}, r, log)
+	}
+}
+
+func (n *Node) authenticateViewer(user, pass string) (string, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	u, err := n.Users.Authenticate(ctx, user, pass)
+	if err != nil {
+		return "", false
+	}
+	return u.Name, true
+}
+
+// HTTPAddr and RTSPAddr are the addresses the node listens on.
+func (n *Node) HTTPAddr() string { return n.httpLn.Addr().String() }
+func (n *Node) RTSPAddr() string { return n.rtsp.ListenAddr() }
+
+// Run serves until ctx ends, then shuts down gracefully: stop taking
+// requests, end every camera session, close the store.
+func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := n.Ingest.Run(ctx); err != nil {
+			errc <- fmt.Errorf("ingest: %w", err)
+		}
+		cancel()
+	}()
+	go func() {
+		defer wg.Done()
+		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("HTTP server: %w", err)
+		}
+		cancel()
+	}()
+	n.Log.Info("node running", "http", n.HTTPAddr(), "rtsp", n.RTSPAddr(), "data", n.Config.Data)
+
+	<-ctx.Done()
+	n.Log.Info("shutting down")
+	shutdown, cancelShutdown := context.WithTimeout(context.Background(), n.Config.ShutdownTimeout)
+	defer cancelShutdown()
+	n.http.Shutdown(shutdown)
+	n.rtsp.Close()
+	wg.Wait()
+	close(errc)
+	err := n.close()
+	for e := range errc {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+func (n *Node) close() error {
+	if n.rtsp != nil {
+		n.rtsp.Close()
+	}
+	if n.httpLn != nil {
+		n.httpLn.Close()
+	}
+	return n.Store.Close()
+}
+
+// ensureAdmin creates user "admin" on a node with no users, with the
+// configured password or a random one written to DATA/admin-password (0600).
+// The password itself is never logged.
+func (n *Node) ensureAdmin(ctx context.Context) error {
+	users, err := n.Store.Users(ctx)
+	if err != nil || len(users) > 0 {
+		return err
+	}
+	pw := n.Config.AdminPassword
+	if pw == "" {
+		b := make([]byte, 12)
+		rand.Read(b)
+		pw = base64.RawURLEncoding.EncodeToString(b)
+		path := AdminPasswordFile(n.Config.Data)
+		if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+			return fmt.Errorf("writing the initial admin password: %w", err)
+		}
+		n.Log.Warn("created user admin; its password is in a file readable only by this user", "file", path)
+	} else {
+		n.Log.Info("created user admin with the configured password")
+	}
+	hash, err := secret.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	return n.Store.CreateUser(ctx, &matthan.User{Name: "admin", Role: matthan.RoleAdmin, PasswordHash: hash})
+}
+
+// AdminPasswordFile is where a generated admin password is written.
+func AdminPasswordFile(data string) string { return filepath.Join(data, "admin-password") }
+
+// NewLogger builds the node's logger from its configuration.
+func NewLogger(cfg config.Config, node string) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	if node == "" {
+		node, _ = os.Hostname()
+	}
+	return slog.New(h).With("node", node)
+}
+
+// Serve runs `matthan serve`.
+func Serve(ctx context.Context, cfg config.Config, version string) error {
+	log := NewLogger(cfg, cfg.Node)
+	log.Info("starting Mắt Thần", "version", version)
+	n, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return n.Run(ctx)
+}

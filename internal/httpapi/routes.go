@@ -1,0 +1,24 @@
+package httpapi
+
+import "net/http"
+
+// routes lists every route of the node's HTTP API. Keep it the one place a
+// reader needs to see what the node serves and who may call it.
+func (s *Server) routes(mux *http.ServeMux) {
+	// Probes and scraping: no auth, they carry no personal data.
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.Handle("GET /metrics", s.metrics())
+
+	// Camera registry. Reading is open to every role; reading the list is
+	// not an access to video, so it is not audited. Changes are admin-only
+	// and audited.
+	mux.Handle("GET /api/cameras", s.auth(anyRole, s.handleListCameras))
+	mux.Handle("POST /api/cameras", s.auth(adminOnly, s.handleCreateCamera))
+	mux.Handle("GET /api/cameras/{id}", s.auth(anyRole, s.handleGetCamera))
+	mux.Handle("PUT /api/cameras/{id}", s.auth(adminOnly, s.handleUpdateCamera))
+	mux.Handle("DELETE /api/cameras/{id}", s.auth(adminOnly, s.handleDeleteCamera))
+	mux.Handle("GET /api/cameras/{id}/health", s.auth(anyRole, s.handleCameraHealth))
+
+	mux.Handle("GET /api/presets", s.auth(anyRole, s.handlePresets))
+	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))
+}

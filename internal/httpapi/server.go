@@ -1,0 +1,159 @@
+// Package httpapi serves the node's JSON API: the camera registry, brand
+// presets, health history and the audit log, plus /healthz and /metrics.
+//
+// Every response body is JSON (except /healthz and /metrics); errors have the
+// shape {"error": {"code", "message", "message_vi", "fields": [...]}}.
+// Camera passwords are write-only: accepted in requests, never returned, and
+// stream URLs are returned redacted.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"matthan"
+	"matthan/internal/auth"
+)
+
+// StatusSource reports the live health and figures of a camera's streams.
+// The ingest manager implements it.
+type StatusSource interface {
+	Status(cameraID string) []matthan.StreamStatus
+}
+
+// Authenticator signs a user in by name and password, returning an
+// EUNAUTHORIZED *matthan.Error when they do not match (internal/auth.Users).
+type Authenticator interface {
+	Authenticate(ctx context.Context, name, password string) (*matthan.User, error)
+}
+
+// Deps is what the API needs from the rest of the node.
+type Deps struct {
+	Store  matthan.Store
+	Status StatusSource // nil: every stream shows as connecting
+	// OnCameraChanged is called after a camera was created, updated or
+	// deleted, so ingest can (re)start or stop its streams. May be nil.
+	OnCameraChanged func(id string)
+	Metrics         http.Handler // served at /metrics; nil answers 404
+	// Users signs users in; nil means an auth.Users over Store. The node
+	// passes the one it shares with the RTSP server.
+	Users Authenticator
+	Log   *slog.Logger // nil discards
+	Now   func() time.Time
+}
+
+// Server is the HTTP API. It holds no goroutines and no state of its own.
+type Server struct {
+	deps    Deps
+	log     *slog.Logger
+	now     func() time.Time
+	handler http.Handler
+}
+
+// maxBodyBytes bounds request bodies; a camera is a few KiB at most.
+const maxBodyBytes = 1 << 20
+
+// New returns a Server for deps.
+func New(deps Deps) *Server {
+	s := &Server{deps: deps, log: deps.Log, now: deps.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.deps.Users == nil {
+		s.deps.Users = &auth.Users{Store: deps.Store, Now: s.now}
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.handler = mux
+	return s
+}
+
+// Handler returns the API's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok")
+}
+
+func (s *Server) metrics() http.Handler {
+	if s.deps.Metrics != nil {
+		return s.deps.Metrics
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, matthan.Errorf(matthan.ENOTFOUND, "Metrics are not enabled", "Chưa bật số liệu giám sát"))
+	})
+}
+
+// httpStatus is the one table from domain error codes to HTTP status.
+func httpStatus(code string) int {
+	switch code {
+	case matthan.EINVALID:
+		return http.StatusBadRequest
+	case matthan.ENOTFOUND:
+		return http.StatusNotFound
+	case matthan.ECONFLICT:
+		return http.StatusConflict
+	case matthan.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case matthan.EFORBIDDEN:
+		return http.StatusForbidden
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// internalError is what a client sees for an error we did not classify; the
+// real error is only logged, since it may describe internals.
+func internalError() *matthan.Error {
+	return matthan.Errorf(matthan.EINTERNAL,
+		"Internal server error; the node's log has the details",
+		"Lỗi nội bộ của máy chủ; chi tiết có trong nhật ký của nút")
+}
+
+// writeError answers with err mapped through httpStatus. Unclassified errors
+// are logged here, once, and hidden from the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *matthan.Error
+	if !errors.As(err, &e) || httpStatus(e.Code) == http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "request failed",
+			"method", r.Method, "path", r.URL.Path, "err", err)
+		e = internalError()
+	}
+	if e.Code == matthan.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Basic realm="matthan"`)
+	}
+	s.writeJSON(w, r, httpStatus(e.Code), struct {
+		Error *matthan.Error `json:"error"`
+	}{e})
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Our own types always marshal; reaching here is a programming error.
+		s.log.ErrorContext(r.Context(), "encode response", "path", r.URL.Path, "err", err)
+		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"Internal server error","message_vi":"Lỗi nội bộ của máy chủ"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// remoteHost is the client's address for the audit log, without the port.
+func remoteHost(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
+}
