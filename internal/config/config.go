@@ -84,9 +84,10 @@ func Default() Config {
 
 // Load builds the configuration: defaults → file (--config or MATTHAN_CONFIG)
 // → MATTHAN_* environment → flags in args. fs receives the option flags
-// (callers may have added their own before calling Load). It does not call
-// Validate.
-func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+// (callers may have added their own before calling Load). defaults, if any,
+// change the defaults for one command (the demo binds loopback). It does not
+// call Validate.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string, defaults ...func(*Config)) (Config, error) {
 	file := fs.String("config", "", "JSON configuration file (also MATTHAN_CONFIG)")
 	given := map[string]string{} // flags as typed, applied last so they win
 	for _, o := range options {
@@ -100,6 +101,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		})
 	}
 	c := Default()
+	for _, d := range defaults {
+		d(&c)
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -215,7 +219,7 @@ func (c *Config) Validate() error {
 			bad(key, "port %q is not a number from 0 to 65535", port)
 		}
 	}
-	if c.HTTP == c.RTSP {
+	if c.HTTP == c.RTSP && !strings.HasSuffix(c.HTTP, ":0") {
 		bad("rtsp", "must differ from http (%s)", c.HTTP)
 	}
 	if strings.TrimSpace(c.Data) == "" {

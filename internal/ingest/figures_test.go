@@ -98,3 +98,33 @@ func BenchmarkReceiverWriteUnit(b *testing.B) {
 		r.WriteUnit(u)
 	}
 }
+
+func TestQualityTellsVideoFromGarbage(t *testing.T) {
+	var q quality
+	sec := int64(time.Second)
+	// A healthy stream with one broken frame stays video.
+	for i := 0; i < 25; i++ {
+		if i == 10 {
+			q.errors(int64(i)*sec/25, 1)
+		}
+		if !q.unit(int64(i) * sec / 25) {
+			t.Fatalf("unit %d of a healthy stream with one error was not counted as video", i)
+		}
+	}
+	// Garbage: three errors for each unit that slipped through, for two seconds.
+	counted := 0
+	for i := 0; i < 100; i++ {
+		mono := 2*sec + int64(i)*sec/50
+		q.errors(mono, 3)
+		if q.unit(mono) {
+			counted++
+		}
+	}
+	if counted > 1 || !q.corrupt() {
+		t.Errorf("garbage: %d units counted as video, corrupt=%v; want at most 1 and true", counted, q.corrupt())
+	}
+	// Clean video again: recognised once the bad seconds leave the window.
+	if q.unit(10 * sec); !q.unit(10*sec + 1) {
+		t.Error("clean video after a quiet gap not counted")
+	}
+}

@@ -138,6 +138,7 @@ type receiver struct {
 	lastVideo atomic.Int64 // mono time of the last video unit; valid once live was set
 	liveSince atomic.Int64 // mono time of the video unit that set live
 	signal    chan struct{}
+	quality   quality
 }
 
 func newReceiver(s *stream) *receiver {
@@ -152,7 +153,7 @@ func (r *receiver) WriteUnit(u *media.Unit) {
 	mono := r.s.m.mono(now)
 	video := u.IsVideo()
 	r.s.fig.add(u, video, mono, now)
-	if video {
+	if video && r.quality.unit(mono) {
 		r.lastVideo.Store(mono)
 		if !r.live.Load() && r.live.CompareAndSwap(false, true) {
 			r.liveSince.Store(mono)
@@ -163,6 +164,12 @@ func (r *receiver) WriteUnit(u *media.Unit) {
 		}
 	}
 	r.s.hub.WriteUnit(u)
+}
+
+func (r *receiver) DecodeErrors(n uint64) {
+	if !r.dead.Load() {
+		r.quality.errors(r.s.m.mono(r.s.m.clock.Now()), n)
+	}
 }
 
 func (r *receiver) PacketsLost(n uint64) {
@@ -270,7 +277,7 @@ func (s *stream) pullSession(ctx, evctx context.Context, spec streamSpec) (out o
 			if ctx.Err() != nil {
 				return outcome{}, false
 			}
-			out := stallOutcome(r.live.Load(), cfg.StallTimeout, firstWithin)
+			out := stallOutcome(r.live.Load(), r.quality.corrupt(), cfg.StallTimeout, firstWithin)
 			out.streamed = streamed()
 			return out, true
 
@@ -283,7 +290,13 @@ func (s *stream) pullSession(ctx, evctx context.Context, spec streamSpec) (out o
 	}
 }
 
-func stallOutcome(hadVideo bool, stall, firstWithin time.Duration) outcome {
+func stallOutcome(hadVideo, corrupt bool, stall, firstWithin time.Duration) outcome {
+	if corrupt {
+		en, vi := formatDuration(stall)
+		return outcome{state: matthan.StateStalled,
+			reason:   fmt.Sprintf("data arrives but is not valid video (no decodable video for %s)", en),
+			reasonVI: fmt.Sprintf("có dữ liệu nhưng không phải hình hợp lệ (không giải mã được hình trong %s)", vi)}
+	}
 	if hadVideo {
 		en, vi := formatDuration(stall)
 		return outcome{state: matthan.StateStalled,
@@ -418,7 +431,7 @@ func (s *stream) runPush(ctx, evctx context.Context, sup *supervisor) {
 			// The publisher's session stays open (we cannot end it from
 			// here); the next video unit brings the stream back.
 			stalled = true
-			out := stallOutcome(cur.r.live.Load(), cfg.StallTimeout, cfg.StallTimeout)
+			out := stallOutcome(cur.r.live.Load(), cur.r.quality.corrupt(), cfg.StallTimeout, cfg.StallTimeout)
 			cur.r.live.Store(false)
 			s.setHealth(evctx, out.state, out.reason, out.reasonVI)
 		}

@@ -56,8 +56,9 @@ func (h *Hub) WriteUnit(u *Unit) {
 	h.published.Add(1)
 }
 
-// PacketsLost is ignored by the hub; the ingest session counts losses.
-func (h *Hub) PacketsLost(uint64) {}
+// PacketsLost and DecodeErrors are ignored by the hub; the ingest session counts them.
+func (h *Hub) PacketsLost(uint64)  {}
+func (h *Hub) DecodeErrors(uint64) {}
 
 // Subscribe opens a subscription whose queue holds up to queue units. The
 // first unit it receives is a video keyframe (or audio, for audio-only streams).

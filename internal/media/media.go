@@ -90,4 +90,7 @@ type Receiver interface {
 	WriteUnit(u *Unit)
 	// PacketsLost reports RTP packets the transport lost.
 	PacketsLost(n uint64)
+	// DecodeErrors reports packets that arrived but could not be turned into
+	// units (malformed, or not the codec the session announced).
+	DecodeErrors(n uint64)
 }
