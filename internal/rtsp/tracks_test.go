@@ -144,7 +144,7 @@ func TestClassify(t *testing.T) {
 		{"no password", liberrors.ErrClientBadStatusCode{Code: 401, Message: "Unauthorized"}, false, matthan.StateAuthFailed, "requires a user name"},
 		{"forbidden", liberrors.ErrClientBadStatusCode{Code: 403, Message: "Forbidden"}, true, matthan.StateAuthFailed, "403 Forbidden"},
 		{"no such path", liberrors.ErrClientBadStatusCode{Code: 404, Message: "Not Found"}, true, matthan.StateBadURL, "no stream at this path"},
-		{"server error echoing the password", liberrors.ErrClientBadStatusCode{Code: 503, Message: "busy " + pass}, true, matthan.StateOffline, "503 busy xxxxx"},
+		{"server error echoing the password", liberrors.ErrClientBadStatusCode{Code: 503, Message: "busy " + pass}, true, matthan.StateOffline, "503 busy ***"},
 		{"refused", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, true, matthan.StateOffline, "refused the connection"},
 		{"unreachable", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, true, matthan.StateOffline, "cannot be reached"},
 		{"request timeout", liberrors.ErrClientRequestTimedOut{}, true, matthan.StateOffline, "did not answer in time"},
