@@ -351,6 +351,14 @@ func TestFaultsAreNamedAndContained(t *testing.T) {
 		if len(events) == 0 || events[0].To != matthan.StateOffline || events[0].ReasonVI == "" {
 			t.Errorf("latest health event of cam-002 = %+v, want offline with a reason", events)
 		}
+		// Its restream says so instead of hanging a viewer on a silent stream.
+		url := fmt.Sprintf("rtsp://admin:%s@%s/cam-002/main", adminPassword, w.node.RTSPAddr())
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-rtsp_transport", "tcp", url).CombinedOutput()
+		cancel()
+		if err == nil || !strings.Contains(string(out), "404") {
+			t.Errorf("ffprobe of an offline camera's restream: %v %s, want 404", err, out)
+		}
 		setFault("cam-002", sim.Fault{Kind: sim.FaultNone})
 		w.waitState(t, "cam-002", matthan.StreamMain, matthan.StateStreaming, 6*time.Second)
 	})

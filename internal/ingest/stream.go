@@ -166,6 +166,13 @@ func (r *receiver) WriteUnit(u *media.Unit) {
 	r.s.hub.WriteUnit(u)
 }
 
+// end marks the session over: later writes are dropped and the hub reads as
+// not streaming until the next session's first unit.
+func (r *receiver) end() {
+	r.dead.Store(true)
+	r.s.hub.Reset()
+}
+
 func (r *receiver) DecodeErrors(n uint64) {
 	if !r.dead.Load() {
 		r.quality.errors(r.s.m.mono(r.s.m.clock.Now()), n)
@@ -231,7 +238,7 @@ func (s *stream) pullSession(ctx, evctx context.Context, spec streamSpec) (out o
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := newReceiver(s)
-	defer r.dead.Store(true)
+	defer r.end()
 
 	req := PullRequest{
 		URL: spec.url, Username: spec.username, Password: spec.password,
@@ -351,7 +358,7 @@ func newPushSession(s *stream, remote string, now time.Time) *pushSession {
 // finish is the done func StartPush returns: it ends the session once.
 func (ps *pushSession) finish(err error) {
 	ps.once.Do(func() {
-		ps.r.dead.Store(true)
+		ps.r.end()
 		ps.ended <- err
 	})
 }
@@ -363,7 +370,7 @@ func (s *stream) runPush(ctx, evctx context.Context, sup *supervisor) {
 	stalled := false // cur stalled: wait for video without a deadline
 	defer func() {
 		if cur != nil {
-			cur.r.dead.Store(true)
+			cur.r.end()
 		}
 	}()
 	for {

@@ -31,6 +31,14 @@ func (h *Hub) Desc() *Desc {
 	return h.desc
 }
 
+// Reset forgets the description when the source's session ends, so the hub
+// reads as "not streaming" (a restream answers 404) until the next unit.
+func (h *Hub) Reset() {
+	h.mu.Lock()
+	h.desc = nil
+	h.mu.Unlock()
+}
+
 // Published returns how many units went through the hub.
 func (h *Hub) Published() uint64 { return h.published.Load() }
 

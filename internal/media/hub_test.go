@@ -140,3 +140,19 @@ func BenchmarkHubFanOut(b *testing.B) {
 		}
 	}
 }
+
+func TestResetForgetsTheDescription(t *testing.T) {
+	h := NewHub()
+	h.WriteUnit(frame(0, true))
+	if h.Desc() != videoDesc {
+		t.Fatal("desc not recorded")
+	}
+	h.Reset()
+	if h.Desc() != nil {
+		t.Fatal("desc survived Reset")
+	}
+	h.WriteUnit(frame(1, true))
+	if h.Desc() != videoDesc {
+		t.Fatal("desc not restored by the next unit")
+	}
+}
