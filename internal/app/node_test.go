@@ -363,3 +363,86 @@ func TestFaultsAreNamedAndContained(t *testing.T) {
 		w.waitState(t, "cam-002", matthan.StreamMain, matthan.StateStreaming, 6*time.Second)
 	})
 }
+
+// A camera behind NAT pushes to the node with ffmpeg (a publisher we did not
+// write); the node restreams it, and switching the camera off hangs up on it.
+func TestPushCameraThroughTheNode(t *testing.T) {
+	w := startWard(t, 1, nil)
+	body := `{"id": "cam-nha-ba-tu", "name": "Nhà bà Tư – hẻm 12", "area": "Khóm 3",
+		"latitude": 10.0312, "longitude": 105.7821,
+		"owner": {"kind": "household", "name": "Nguyễn Thị Tư", "contact": "0912345678"},
+		"source": "push", "username": "nha-ba-tu", "password": "day-len-2026", "enabled": true}`
+	if code, b := w.send(t, "POST", "/api/cameras", body); code != 201 {
+		t.Fatalf("create push camera = %d %s", code, b)
+	}
+	w.waitState(t, "cam-nha-ba-tu", matthan.StreamMain, matthan.StateOffline, 3*time.Second)
+
+	clip := filepath.Join("..", "..", "testdata", "clips", "motorbikes_roundabout_960x540.mp4")
+	push := func(password string) *exec.Cmd {
+		url := fmt.Sprintf("rtsp://nha-ba-tu:%s@%s/cam-nha-ba-tu/main", password, w.node.RTSPAddr())
+		cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-re", "-stream_loop", "-1", "-i", clip,
+			"-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", url)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+
+	// The wrong password is refused; the camera stays offline.
+	bad := push("sai-mat-khau")
+	if err := waitExit(bad, 10*time.Second); err == nil {
+		t.Error("a publisher with the wrong password was accepted")
+	}
+
+	good := push("day-len-2026")
+	w.waitState(t, "cam-nha-ba-tu", matthan.StreamMain, matthan.StateStreaming, 10*time.Second)
+	url := fmt.Sprintf("rtsp://admin:%s@%s/cam-nha-ba-tu/main", adminPassword, w.node.RTSPAddr())
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	out, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp",
+		"-i", url, "-t", "3", "-f", "null", "-").CombinedOutput()
+	cancel()
+	if err != nil || strings.TrimSpace(string(out)) != "" {
+		t.Errorf("reading the pushed camera's restream: %v\n%s", err, out)
+	}
+
+	// Switched off in the registry: the node hangs up on the publisher.
+	body = strings.Replace(body, `"enabled": true`, `"enabled": false`, 1)
+	if code, b := w.send(t, "PUT", "/api/cameras/cam-nha-ba-tu", body); code != 200 {
+		t.Fatalf("disable = %d %s", code, b)
+	}
+	w.waitState(t, "cam-nha-ba-tu", matthan.StreamMain, matthan.StateDisabled, 3*time.Second)
+	if err := waitExit(good, 10*time.Second); err == nil {
+		t.Error("ffmpeg kept publishing happily after the camera was switched off")
+	}
+}
+
+// waitExit waits for cmd to end and returns its error, or kills it after d.
+func waitExit(cmd *exec.Cmd, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		cmd.Process.Kill()
+		<-done
+		return nil // still running: treated as accepted
+	}
+}
+
+func (w *ward) send(t *testing.T, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), method, "http://"+w.node.HTTPAddr()+path, strings.NewReader(body))
+	req.SetBasicAuth("admin", adminPassword)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}

@@ -139,10 +139,12 @@ type receiver struct {
 	liveSince atomic.Int64 // mono time of the video unit that set live
 	signal    chan struct{}
 	quality   quality
+	ended     chan struct{} // closed once the session is over (media.Ender)
+	endOnce   sync.Once
 }
 
 func newReceiver(s *stream) *receiver {
-	return &receiver{s: s, signal: make(chan struct{}, 1)}
+	return &receiver{s: s, signal: make(chan struct{}, 1), ended: make(chan struct{})}
 }
 
 func (r *receiver) WriteUnit(u *media.Unit) {
@@ -169,9 +171,18 @@ func (r *receiver) WriteUnit(u *media.Unit) {
 // end marks the session over: later writes are dropped and the hub reads as
 // not streaming until the next session's first unit.
 func (r *receiver) end() {
-	r.dead.Store(true)
+	r.stop()
 	r.s.hub.Reset()
 }
+
+// stop drops whatever the session still sends and asks its source to close it.
+func (r *receiver) stop() {
+	r.dead.Store(true)
+	r.endOnce.Do(func() { close(r.ended) })
+}
+
+// Ended lets a publisher's RTSP session be closed when ingest is done with it.
+func (r *receiver) Ended() <-chan struct{} { return r.ended }
 
 func (r *receiver) DecodeErrors(n uint64) {
 	if !r.dead.Load() {
@@ -406,7 +417,7 @@ func (s *stream) runPush(ctx, evctx context.Context, sup *supervisor) {
 
 		case next := <-sup.pushCh:
 			stop()
-			cur.r.dead.Store(true)
+			cur.r.stop()
 			s.log.Info("push session replaced by a newer one", "remote", next.remote)
 			cur, stalled = next, false
 			s.pushStarted(evctx, cur)

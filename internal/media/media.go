@@ -94,3 +94,10 @@ type Receiver interface {
 	// units (malformed, or not the codec the session announced).
 	DecodeErrors(n uint64)
 }
+
+// Ender is implemented by a Receiver that may want its session gone (the
+// camera was switched off, or a newer session replaced this one): a source
+// that holds the session open (an RTSP publisher) closes it when Ended is.
+type Ender interface {
+	Ended() <-chan struct{}
+}

@@ -116,6 +116,17 @@ func (s *Server) record(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Response
 			dp.handle(i, pkt, pts, ntp, ntpOK, received)
 		})
 	}
+	if e, ok := recv.(media.Ender); ok {
+		// Ingest is done with this publisher (camera switched off, settings
+		// changed, replaced): hang up rather than take video nobody uses.
+		go func() {
+			select {
+			case <-e.Ended():
+				session.Close()
+			case <-s.ctx.Done():
+			}
+		}()
+	}
 	log.Info("rtsp: publisher recording", "remote", remote, "codec", p.sel[0].track.Codec, "tracks", len(p.sel))
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }

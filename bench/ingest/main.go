@@ -1,0 +1,839 @@
+//go:build linux
+
+// Command ingest compares the CPU and memory that Mắt Thần's ingest spends
+// per camera stream with one ffmpeg per camera
+// (`ffmpeg -rtsp_transport tcp -i URL -c copy -f null -`), in the same run
+// against the same simulated cameras.
+//
+// It starts `matthan sim` once, registers N cameras (main streams only) in a
+// fresh data directory, then for each round runs two phases one after the
+// other, alternating their order between rounds:
+//
+//	matthan  one `matthan serve` pulling all N streams over TCP
+//	ffmpeg   N ffmpeg processes, one per stream
+//
+// Each phase waits until every stream flows, lets it settle for -warmup,
+// then measures one -window: CPU from /proc/PID/stat (utime+stime), memory
+// as PSS from /proc/PID/smaps_rollup, frames from the node's /metrics or
+// ffmpeg's progress line. The report gives medians over the rounds.
+//
+// Run it through bench/ingest/run.sh, which builds bin/matthan first.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"matthan/internal/secret"
+	"matthan/internal/sim"
+	"matthan/internal/sqlite"
+)
+
+// Goals from issue 2: against one ffmpeg per camera, at least 2× less CPU
+// and 5× less memory per stream; 100 streams with no frame lost.
+const (
+	goalCPURatio     = 2.0
+	goalMemoryRatio  = 5.0
+	goalStreams      = 100
+	simFPS           = 25 // the simulator's main streams
+	stopGrace        = 5 * time.Second
+	frameToleranceAt = 0.01 // a stream may show 1% (at least 3) fewer frames than the window holds: edge jitter
+)
+
+type options struct {
+	streams      int
+	warmup       time.Duration
+	window       time.Duration
+	repeat       int
+	matthan      string
+	ffmpeg       string
+	clips        string
+	cache        string
+	out          string
+	readyTimeout time.Duration
+	simTimeout   time.Duration
+	only         string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.streams, "streams", 100, "simulated cameras (1080p25 H.264 main streams) to pull")
+	flag.DurationVar(&o.warmup, "warmup", 10*time.Second, "settling time after every stream flows, before measuring")
+	flag.DurationVar(&o.window, "window", 20*time.Second, "length of each measured window")
+	flag.IntVar(&o.repeat, "repeat", 3, "rounds (each measures both phases once; the report gives medians)")
+	flag.StringVar(&o.matthan, "matthan", "bin/matthan", "matthan binary (for sim and serve)")
+	flag.StringVar(&o.ffmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary of the baseline")
+	flag.StringVar(&o.clips, "clips", "testdata/clips", "source clips of the simulator")
+	flag.StringVar(&o.cache, "cache", "", "simulator's clip cache (default: its own default)")
+	flag.StringVar(&o.out, "out", "", "path prefix of the report files (default bench/results/ingest-N<streams>-<time>)")
+	flag.DurationVar(&o.readyTimeout, "ready-timeout", 90*time.Second, "how long a phase may take until every stream flows")
+	flag.DurationVar(&o.simTimeout, "sim-timeout", 10*time.Minute, "how long the simulator may take to start (the first run converts clips)")
+	flag.StringVar(&o.only, "only", "", "run only one phase: matthan or ffmpeg (no ratios then)")
+	flag.Parse()
+	if err := o.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/ingest:", err)
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, o)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/ingest:", err)
+		os.Exit(1)
+	}
+}
+
+func (o *options) validate() error {
+	switch {
+	case o.streams < 1 || o.streams > 999: // camera IDs are cam-001…cam-999
+		return fmt.Errorf("-streams must be from 1 to 999, got %d", o.streams)
+	case o.window < time.Second:
+		return fmt.Errorf("-window must be at least 1s, got %s", o.window)
+	case o.warmup < 0:
+		return fmt.Errorf("-warmup must not be negative")
+	case o.repeat < 1:
+		return fmt.Errorf("-repeat must be at least 1, got %d", o.repeat)
+	case o.only != "" && o.only != whoMatthan && o.only != whoFFmpeg:
+		return fmt.Errorf("-only must be %s or %s, got %q", whoMatthan, whoFFmpeg, o.only)
+	}
+	if o.out == "" {
+		o.out = filepath.Join("bench", "results",
+			fmt.Sprintf("ingest-N%d-%s", o.streams, time.Now().Format("20060102-150405")))
+	}
+	return nil
+}
+
+const (
+	whoMatthan = "matthan"
+	whoFFmpeg  = "ffmpeg"
+)
+
+// bench is one run of the benchmark.
+type bench struct {
+	o       options
+	procs   children
+	sim     *child
+	simAddr string
+	data    string // the node's data directory, cameras registered
+	logs    []io.Closer
+}
+
+func run(ctx context.Context, o options) (err error) {
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+		return err
+	}
+	b := &bench{o: o}
+	defer func() {
+		b.procs.stop(stopGrace)
+		for _, l := range b.logs {
+			l.Close()
+		}
+	}()
+
+	conditions := describeMachine(o)
+	fmt.Print(conditions)
+
+	if err := b.startSim(ctx); err != nil {
+		return err
+	}
+	b.data, err = os.MkdirTemp("", "matthan-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(b.data)
+	if err := register(ctx, b.data, b.simAddr, o.streams); err != nil {
+		return err
+	}
+
+	var results []*phaseResult
+	for round := range o.repeat {
+		order := []string{whoMatthan, whoFFmpeg}
+		if round%2 == 1 {
+			order = []string{whoFFmpeg, whoMatthan}
+		}
+		for _, who := range order {
+			if o.only != "" && who != o.only {
+				continue
+			}
+			fmt.Printf("round %d/%d: %s, %d streams: starting\n", round+1, o.repeat, who, o.streams)
+			res, err := b.measure(ctx, who, round)
+			if err != nil {
+				return fmt.Errorf("round %d, %s: %w", round+1, who, err)
+			}
+			fmt.Println("  " + res.line())
+			results = append(results, res)
+		}
+	}
+
+	report := conditions + "\n" + summarize(o, results)
+	fmt.Print("\n" + report)
+	if err := os.WriteFile(o.out+".txt", []byte(report), 0o644); err != nil {
+		return err
+	}
+	raw, _ := json.MarshalIndent(map[string]any{"options": o.asMap(), "results": results}, "", "  ")
+	if err := os.WriteFile(o.out+".json", raw, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nReport: %s.txt, raw figures: %s.json, logs: %s-*.log\n", o.out, o.out, o.out)
+	return nil
+}
+
+func (o options) asMap() map[string]any {
+	return map[string]any{
+		"streams": o.streams, "warmup": o.warmup.String(), "window": o.window.String(),
+		"repeat": o.repeat, "only": o.only,
+	}
+}
+
+// describeMachine says what ran where, so that numbers are never read
+// without their conditions.
+func describeMachine(o options) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ingest benchmark  %s\n", time.Now().Format(time.RFC3339))
+	fmt.Fprintf(&b, "  streams %d, warm-up %s, window %s, rounds %d (medians reported)\n", o.streams, o.warmup, o.window, o.repeat)
+	fmt.Fprintf(&b, "  machine: %d CPUs, load average %s at start\n", runtime.NumCPU(), loadAverage())
+	fmt.Fprintf(&b, "  %s\n", firstLine(o.matthan, "version"))
+	fmt.Fprintf(&b, "  %s\n", firstLine(o.ffmpeg, "-hide_banner", "-version"))
+	fmt.Fprintf(&b, "  baseline per stream: %s %s\n", o.ffmpeg, strings.Join(ffmpegArgs("URL"), " "))
+	return b.String()
+}
+
+func firstLine(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return name + ": " + err.Error()
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
+// logFile opens one of the run's log files; it is closed when the run ends.
+func (b *bench) logFile(name string) (io.Writer, error) {
+	f, err := os.Create(b.o.out + "-" + name + ".log")
+	if err != nil {
+		return nil, err
+	}
+	b.logs = append(b.logs, f)
+	return f, nil
+}
+
+// startSim starts `matthan sim` and waits until it serves.
+func (b *bench) startSim(ctx context.Context) error {
+	rtspAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	control, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	log, err := b.logFile("sim")
+	if err != nil {
+		return err
+	}
+	ready := &readyWriter{w: log, marker: "Simulating", ch: make(chan struct{})}
+	args := []string{"sim", "--cameras", fmt.Sprint(b.o.streams), "--rtsp", rtspAddr, "--control", control,
+		"--h265-every", "0", "--clips", b.o.clips, "--log-level", "warn"}
+	if b.o.cache != "" {
+		args = append(args, "--cache", b.o.cache)
+	}
+	c, err := startChild(b.o.matthan, args, ready, log)
+	if err != nil {
+		return err
+	}
+	b.procs.add(c)
+	b.sim, b.simAddr = c, rtspAddr
+	fmt.Printf("simulator: %d cameras on rtsp://%s/ (the first run converts clips, about a minute)\n", b.o.streams, rtspAddr)
+	select {
+	case <-ready.ch:
+		return nil
+	case <-c.done:
+		return fmt.Errorf("simulator %w: %v (see %s-sim.log)", errExited, c.err, b.o.out)
+	case <-time.After(b.o.simTimeout):
+		return fmt.Errorf("simulator not ready after %s (see %s-sim.log)", b.o.simTimeout, b.o.out)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// readyWriter passes output on and closes ch once it has seen marker.
+type readyWriter struct {
+	w      io.Writer
+	marker string
+	ch     chan struct{}
+	once   sync.Once
+	seen   []byte
+}
+
+func (r *readyWriter) Write(p []byte) (int, error) {
+	if len(r.seen) < 1<<16 {
+		r.seen = append(r.seen, p...)
+		if strings.Contains(string(r.seen), r.marker) {
+			r.once.Do(func() { close(r.ch) })
+		}
+	}
+	return r.w.Write(p)
+}
+
+// register adds the simulated cameras to a fresh store, main streams only
+// (no sub URL), so the node pulls exactly one stream per camera.
+func register(ctx context.Context, dir, simAddr string, n int) error {
+	key, err := secret.LoadOrCreateKey(filepath.Join(dir, "node.key"))
+	if err != nil {
+		return err
+	}
+	sealer, err := secret.NewSealer(key)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "matthan.db"), sealer)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, c := range sim.Ward(n) {
+		c.MainURL = "rtsp://" + simAddr + "/" + c.ID + "/main"
+		c.SubURL = ""
+		if err := db.CreateCamera(ctx, &c); err != nil {
+			return fmt.Errorf("register %s: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// freeAddr returns a loopback address with a port nobody listens on now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// ffmpegArgs is the baseline command for one stream. -nostdin only stops
+// ffmpeg polling the terminal for keys: if anything it makes ffmpeg cheaper.
+func ffmpegArgs(url string) []string {
+	return []string{"-nostdin", "-rtsp_transport", "tcp", "-i", url, "-c", "copy", "-f", "null", "-"}
+}
+
+// phase is what one side of the comparison runs.
+type phase interface {
+	// pids are the processes whose CPU and memory are measured.
+	pids() []int
+	// counts reads every stream's figures now.
+	counts(ctx context.Context) (map[string]streamCount, error)
+	// alive fails if a process of the phase has died.
+	alive() error
+}
+
+// streamCount is one stream's figures at a moment.
+type streamCount struct {
+	Up         bool
+	Frames     uint64
+	At         time.Time // when Frames was read
+	Bytes      uint64    // 0 when unknown
+	Lost       uint64
+	Reconnects uint64
+}
+
+// nodePhase is one `matthan serve` pulling every stream.
+type nodePhase struct {
+	node    *child
+	metrics string
+	client  *http.Client
+}
+
+func (b *bench) startNode(round int) (*nodePhase, error) {
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	rtspAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	log, err := b.logFile(fmt.Sprintf("serve-r%d", round+1))
+	if err != nil {
+		return nil, err
+	}
+	c, err := startChild(b.o.matthan, []string{"serve", "--data", b.data, "--http", httpAddr, "--rtsp", rtspAddr,
+		"--ingest.transport", "tcp", "--log-level", "warn"}, log, log)
+	if err != nil {
+		return nil, err
+	}
+	b.procs.add(c)
+	return &nodePhase{node: c, metrics: "http://" + httpAddr + "/metrics",
+		client: &http.Client{Timeout: 10 * time.Second}}, nil
+}
+
+func (p *nodePhase) pids() []int { return []int{p.node.pid()} }
+
+func (p *nodePhase) alive() error {
+	if p.node.exited() {
+		return fmt.Errorf("matthan serve %w: %v", errExited, p.node.err)
+	}
+	return nil
+}
+
+func (p *nodePhase) counts(ctx context.Context) (map[string]streamCount, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metrics, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	now := time.Now()
+	figs, err := parseNodeMetrics(body)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]streamCount, len(figs))
+	for k, f := range figs {
+		out[k] = streamCount{Up: f.Up, Frames: f.Frames, At: now, Bytes: f.Bytes, Lost: f.Lost, Reconnects: f.Reconnects}
+	}
+	return out, nil
+}
+
+// ffmpegPhase is one ffmpeg per stream.
+type ffmpegPhase struct {
+	procs    []*child
+	watchers []*ffmpegWatcher
+}
+
+func (b *bench) startFFmpeg(ctx context.Context) (*ffmpegPhase, error) {
+	p := &ffmpegPhase{}
+	for i := range b.o.streams {
+		w := newFFmpegWatcher()
+		url := "rtsp://" + b.simAddr + "/" + sim.CameraID(i) + "/main"
+		c, err := startChild(b.o.ffmpeg, ffmpegArgs(url), nil, w)
+		if err != nil {
+			return p, err
+		}
+		b.procs.add(c)
+		p.procs = append(p.procs, c)
+		p.watchers = append(p.watchers, w)
+		// A short stagger keeps N simultaneous RTSP handshakes from being
+		// the thing measured; the warm-up covers it anyway.
+		if err := sleep(ctx, 10*time.Millisecond); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func (p *ffmpegPhase) pids() []int {
+	out := make([]int, len(p.procs))
+	for i, c := range p.procs {
+		out[i] = c.pid()
+	}
+	return out
+}
+
+func (p *ffmpegPhase) alive() error {
+	for i, c := range p.procs {
+		if c.exited() {
+			return fmt.Errorf("ffmpeg of %s %w: %v: %s", sim.CameraID(i), errExited, c.err, p.watchers[i].lastLines())
+		}
+	}
+	return nil
+}
+
+func (p *ffmpegPhase) counts(context.Context) (map[string]streamCount, error) {
+	out := make(map[string]streamCount, len(p.watchers))
+	for i, w := range p.watchers {
+		frames, at := w.progress()
+		out[sim.CameraID(i)+"/main"] = streamCount{Up: frames > 0 && !p.procs[i].exited(),
+			Frames: frames, At: at, Lost: w.missedPackets()}
+	}
+	return out, nil
+}
+
+// phaseResult is one measured window of one phase.
+type phaseResult struct {
+	Who     string  `json:"who"`
+	Round   int     `json:"round"`
+	Streams int     `json:"streams"`
+	Window  float64 `json:"window_s"` // measured length
+
+	CPUTicks         uint64    `json:"cpu_ticks"`            // utime+stime over the window, all processes
+	CPUPercentStream float64   `json:"cpu_percent_stream"`   // % of one core per stream
+	PSSKiB           uint64    `json:"pss_kib"`              // median of samples, all processes
+	RSSKiB           uint64    `json:"rss_kib"`              // median of samples, all processes (shared pages counted each time)
+	PSSMiBStream     float64   `json:"pss_mib_stream"`       // PSS per stream
+	SimCPUPercent    float64   `json:"sim_cpu_percent"`      // the simulator, % of one core
+	MachineBusy      float64   `json:"machine_busy_percent"` // all cores, everything on the machine
+	Load             string    `json:"load_average"`         // 1-minute, at the window's end
+	Lost             uint64    `json:"lost_packets"`         // RTP packets lost over the window
+	Reconnects       uint64    `json:"reconnects"`           // ours only
+	Streaming        int       `json:"streaming"`            // streams up at the window's end
+	Frames           []float64 `json:"frames"`               // per stream, scaled to the window
+	MbitStream       float64   `json:"mbit_stream"`          // median bitrate (ours only)
+}
+
+func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResult, error) {
+	var p phase
+	var started []*child
+	switch who {
+	case whoMatthan:
+		np, err := b.startNode(round)
+		if np != nil {
+			p, started = np, []*child{np.node}
+		}
+		if err != nil {
+			return nil, err
+		}
+	case whoFFmpeg:
+		fp, err := b.startFFmpeg(ctx)
+		if fp != nil {
+			p, started = fp, fp.procs
+		}
+		if err != nil {
+			b.procs.stop(stopGrace, started...)
+			return nil, err
+		}
+	}
+	defer b.procs.stop(stopGrace, started...)
+
+	if err := b.waitFlowing(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := sleep(ctx, b.o.warmup); err != nil {
+		return nil, err
+	}
+	if err := p.alive(); err != nil {
+		return nil, err
+	}
+
+	// The window: CPU and counters at both ends, memory sampled inside.
+	c0, err := p.counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	cpu0, err := sumTicks(p.pids())
+	if err != nil {
+		return nil, err
+	}
+	sim0, _ := cpuTicks(b.sim.pid())
+	m0, _ := readMachineCPU()
+
+	const samples = 5
+	var pss, rss []float64
+	for i := range samples {
+		if err := sleep(ctx, time.Until(t0.Add(b.o.window*time.Duration(i+1)/samples))); err != nil {
+			return nil, err
+		}
+		if i == samples-1 {
+			break // the last sample is taken after the end counters
+		}
+		m, err := sumMemory(p.pids())
+		if err != nil {
+			return nil, err
+		}
+		pss, rss = append(pss, float64(m.PSS)), append(rss, float64(m.RSS))
+	}
+	cpu1, err := sumTicks(p.pids())
+	if err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	sim1, _ := cpuTicks(b.sim.pid())
+	m1, _ := readMachineCPU()
+	c1, err := p.counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if m, err := sumMemory(p.pids()); err == nil {
+		pss, rss = append(pss, float64(m.PSS)), append(rss, float64(m.RSS))
+	}
+	if err := p.alive(); err != nil {
+		return nil, err
+	}
+
+	window := t1.Sub(t0).Seconds()
+	n := b.o.streams
+	res := &phaseResult{
+		Who: who, Round: round + 1, Streams: n, Window: window,
+		CPUTicks:      cpu1 - cpu0,
+		PSSKiB:        uint64(median(pss)),
+		RSSKiB:        uint64(median(rss)),
+		SimCPUPercent: 100 * float64(sim1-sim0) / clockTicks / window,
+		MachineBusy:   busyPercent(m0, m1),
+		Load:          loadAverage(),
+	}
+	res.CPUPercentStream = 100 * float64(res.CPUTicks) / clockTicks / window / float64(n)
+	res.PSSMiBStream = float64(res.PSSKiB) / 1024 / float64(n)
+	var mbit []float64
+	for i := range n {
+		key := sim.CameraID(i) + "/main"
+		a, z := c0[key], c1[key]
+		if z.Up {
+			res.Streaming++
+		}
+		res.Lost += z.Lost - a.Lost
+		res.Reconnects += z.Reconnects - a.Reconnects
+		// Frames over the time between the two readings, scaled to the
+		// window (ffmpeg's progress line comes only every half second).
+		var frames float64
+		if span := z.At.Sub(a.At).Seconds(); span > 0 && z.Frames >= a.Frames {
+			frames = float64(z.Frames-a.Frames) / span * window
+			if z.Bytes > 0 {
+				mbit = append(mbit, float64(z.Bytes-a.Bytes)*8/span/1e6)
+			}
+		}
+		res.Frames = append(res.Frames, frames)
+	}
+	if len(mbit) > 0 {
+		res.MbitStream = median(mbit)
+	}
+	return res, nil
+}
+
+// waitFlowing waits until every stream of the phase has delivered frames.
+func (b *bench) waitFlowing(ctx context.Context, p phase) error {
+	deadline := time.Now().Add(b.o.readyTimeout)
+	flowing := 0
+	for {
+		if err := p.alive(); err != nil {
+			return err
+		}
+		counts, err := p.counts(ctx)
+		if err == nil {
+			flowing = 0
+			for i := range b.o.streams {
+				if c := counts[sim.CameraID(i)+"/main"]; c.Up && c.Frames > 0 {
+					flowing++
+				}
+			}
+			if flowing == b.o.streams {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d streams flowing after %s (last error: %v)", flowing, b.o.streams, b.o.readyTimeout, err)
+		}
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+func sumTicks(pids []int) (uint64, error) {
+	var sum uint64
+	for _, pid := range pids {
+		t, err := cpuTicks(pid)
+		if err != nil {
+			return 0, fmt.Errorf("CPU of process %d: %w", pid, err)
+		}
+		sum += t
+	}
+	return sum, nil
+}
+
+func sumMemory(pids []int) (memory, error) {
+	var sum memory
+	for _, pid := range pids {
+		m, err := processMemory(pid)
+		if err != nil {
+			return sum, fmt.Errorf("memory of process %d: %w", pid, err)
+		}
+		sum.PSS += m.PSS
+		sum.RSS += m.RSS
+	}
+	return sum, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// framesShort reports whether a stream got fewer frames than the window
+// holds, beyond the jitter of reading counters at the window's edges.
+func framesShort(frames, expected float64) bool {
+	return frames < expected-max(3, frameToleranceAt*expected)
+}
+
+// line is one phase's figures, printed as it is measured.
+func (r *phaseResult) line() string {
+	lo, med, hi := spread(r.Frames)
+	s := fmt.Sprintf("cpu %.3f%%/stream, PSS %.2f MiB/stream (RSS total %.0f MiB), lost %d, frames/stream %.0f/%.0f/%.0f of %.0f, streaming %d/%d, sim %.0f%%, machine busy %.0f%%, load %s",
+		r.CPUPercentStream, r.PSSMiBStream, float64(r.RSSKiB)/1024, r.Lost, lo, med, hi, r.Window*simFPS,
+		r.Streaming, r.Streams, r.SimCPUPercent, r.MachineBusy, r.Load)
+	if r.Who == whoMatthan {
+		s += fmt.Sprintf(", reconnects %d, %.2f Mbit/s/stream", r.Reconnects, r.MbitStream)
+	}
+	return s
+}
+
+func spread(xs []float64) (lo, med, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0, 0
+	}
+	return slices.Min(xs), median(xs), slices.Max(xs)
+}
+
+// summarize prints the per-round figures, their medians, and the goals.
+func summarize(o options, results []*phaseResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-7s  %-5s  %-7s  %11s  %14s  %10s  %4s  %-26s  %6s  %6s\n",
+		"streams", "round", "who", "cpu%/stream", "PSS MiB/stream", "RSS MiB", "lost", "frames/stream(min/med/max)", "sim%", "busy%")
+	row := func(round, who string, cpu, pss, rss float64, lost uint64, frames []float64, simCPU, busy float64) {
+		lo, med, hi := spread(frames)
+		fmt.Fprintf(&b, "%-7d  %-5s  %-7s  %11.3f  %14.2f  %10.0f  %4d  %-26s  %6.0f  %6.0f\n",
+			o.streams, round, who, cpu, pss, rss, lost, fmt.Sprintf("%.0f/%.0f/%.0f", lo, med, hi), simCPU, busy)
+	}
+	by := map[string][]*phaseResult{}
+	for _, r := range results {
+		by[r.Who] = append(by[r.Who], r)
+		row(fmt.Sprint(r.Round), r.Who, r.CPUPercentStream, r.PSSMiBStream, float64(r.RSSKiB)/1024, r.Lost, r.Frames, r.SimCPUPercent, r.MachineBusy)
+	}
+	med := map[string]*phaseResult{}
+	for _, who := range []string{whoMatthan, whoFFmpeg} {
+		rs := by[who]
+		if len(rs) == 0 {
+			continue
+		}
+		pick := func(f func(*phaseResult) float64) float64 {
+			xs := make([]float64, len(rs))
+			for i, r := range rs {
+				xs[i] = f(r)
+			}
+			return median(xs)
+		}
+		var lost uint64
+		var frames []float64
+		for _, r := range rs {
+			lost += r.Lost
+			frames = append(frames, r.Frames...)
+		}
+		m := &phaseResult{
+			Who:              who,
+			CPUPercentStream: pick(func(r *phaseResult) float64 { return r.CPUPercentStream }),
+			PSSMiBStream:     pick(func(r *phaseResult) float64 { return r.PSSMiBStream }),
+			RSSKiB:           uint64(pick(func(r *phaseResult) float64 { return float64(r.RSSKiB) })),
+			SimCPUPercent:    pick(func(r *phaseResult) float64 { return r.SimCPUPercent }),
+			MachineBusy:      pick(func(r *phaseResult) float64 { return r.MachineBusy }),
+			Lost:             lost,
+			Frames:           frames,
+		}
+		med[who] = m
+		row("med", who, m.CPUPercentStream, m.PSSMiBStream, float64(m.RSSKiB)/1024, m.Lost, m.Frames, m.SimCPUPercent, m.MachineBusy)
+	}
+	b.WriteString("(cpu% is of one core; PSS median of 5 samples per window; lost = RTP packets lost, all rounds;\n" +
+		" frames per stream over a window, all rounds; sim% = the simulator, busy% = the whole machine)\n\n")
+
+	ours, theirs := by[whoMatthan], by[whoFFmpeg]
+	if len(ours) > 0 && len(theirs) > 0 {
+		// Ratios within each round (same conditions), then their median.
+		var cpuR, memR []float64
+		for i := range min(len(ours), len(theirs)) {
+			if ours[i].CPUPercentStream > 0 {
+				cpuR = append(cpuR, theirs[i].CPUPercentStream/ours[i].CPUPercentStream)
+			}
+			if ours[i].PSSMiBStream > 0 {
+				memR = append(memR, theirs[i].PSSMiBStream/ours[i].PSSMiBStream)
+			}
+		}
+		cpu, mem := median(cpuR), median(memR)
+		fmt.Fprintf(&b, "ffmpeg/ours CPU = %.1f×, memory = %.1f×  (medians of per-round ratios; CPU %s, memory %s)\n",
+			cpu, mem, fmtRatios(cpuR), fmtRatios(memR))
+		fmt.Fprintf(&b, "  goal CPU    ≥ %.0f×: %s\n", goalCPURatio, passFail(cpu >= goalCPURatio))
+		fmt.Fprintf(&b, "  goal memory ≥ %.0f×: %s\n", goalMemoryRatio, passFail(mem >= goalMemoryRatio))
+	}
+	if len(ours) > 0 {
+		ok, why := noLoss(ours)
+		verdict := passFail(ok)
+		if o.streams < goalStreams {
+			verdict = fmt.Sprintf("n/a (ran %d streams; zero loss at %d: %s)", o.streams, o.streams, passFail(ok))
+		}
+		fmt.Fprintf(&b, "  goal %d streams, zero lost frames: %s%s\n", goalStreams, verdict, why)
+	}
+	return b.String()
+}
+
+// noLoss checks every window of ours: no RTP packet lost, no reconnect,
+// every stream up, and every stream's frame count what 25 fps gives.
+func noLoss(rs []*phaseResult) (bool, string) {
+	var problems []string
+	for _, r := range rs {
+		expected := r.Window * simFPS
+		short := 0
+		for _, f := range r.Frames {
+			if framesShort(f, expected) {
+				short++
+			}
+		}
+		if r.Lost > 0 || r.Reconnects > 0 || r.Streaming < r.Streams || short > 0 {
+			problems = append(problems, fmt.Sprintf("round %d: %d packets lost, %d reconnects, %d/%d streaming, %d streams short of %.0f frames",
+				r.Round, r.Lost, r.Reconnects, r.Streaming, r.Streams, short, expected))
+		}
+	}
+	if len(problems) > 0 {
+		return false, " — " + strings.Join(problems, "; ")
+	}
+	return true, ""
+}
+
+func fmtRatios(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.1f", x)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
