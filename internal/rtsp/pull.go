@@ -78,6 +78,7 @@ func Pull(ctx context.Context, req PullRequest, r media.Receiver, log *slog.Logg
 		ReadTimeout:  timeout,
 		WriteTimeout: timeout,
 		Protocol:     protocol,
+		DialContext:  dialBuffered,
 		OnPacketsLost: func(lost uint64) {
 			r.PacketsLost(lost)
 		},
