@@ -26,6 +26,25 @@ const adminPassword = "quan-tri-123"
 type ward struct {
 	node *Node
 	sim  *sim.Server
+	logs *syncBuffer // everything the node and the simulator logged
+}
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startWard runs the simulator (from the repo's clips) and a node on free
@@ -36,7 +55,8 @@ func startWard(t *testing.T, cameras int, tweak func(*config.Config)) *ward {
 	if err != nil {
 		cache = t.TempDir()
 	}
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
 	defer cancel()
 	lib, err := sim.Prepare(ctx, filepath.Join("..", "..", "testdata", "clips"),
@@ -79,7 +99,7 @@ func startWard(t *testing.T, cameras int, tweak func(*config.Config)) *ward {
 			t.Errorf("node stopped with: %v", err)
 		}
 	})
-	return &ward{node: n, sim: cams}
+	return &ward{node: n, sim: cams, logs: logs}
 }
 
 // apiCamera is the part of GET /api/cameras these tests read.
@@ -445,4 +465,43 @@ func (w *ward) send(t *testing.T, method, path, body string) (int, []byte) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, b
+}
+
+// A camera that needs a password streams once the right one is registered;
+// the password is stored sealed and never shows in the API or the logs.
+func TestCameraWithPassword(t *testing.T) {
+	w := startWard(t, 2, nil)
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 10*time.Second)
+	const user, pass = "admin", "Kh0ng-Ai-Biet#2026"
+	if err := w.sim.SetFault("cam-001", sim.Fault{Kind: sim.FaultPassword, User: user, Password: pass}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateAuthFailed, 5*time.Second)
+
+	code, b := w.get(t, "/api/cameras/cam-001")
+	if code != 200 {
+		t.Fatalf("GET camera = %d %s", code, b)
+	}
+	var cam map[string]any
+	if err := json.Unmarshal(b, &cam); err != nil {
+		t.Fatal(err)
+	}
+	cam["username"], cam["password"] = user, pass
+	body, _ := json.Marshal(cam)
+	if code, b := w.send(t, "PUT", "/api/cameras/cam-001", string(body)); code != 200 {
+		t.Fatalf("PUT camera = %d %s", code, b)
+	}
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 10*time.Second)
+	w.waitState(t, "cam-001", matthan.StreamSub, matthan.StateStreaming, 10*time.Second)
+
+	_, list := w.get(t, "/api/cameras")
+	_, one := w.get(t, "/api/cameras/cam-001")
+	for what, text := range map[string]string{"camera list": string(list), "camera": string(one), "logs": w.logs.String()} {
+		if strings.Contains(text, pass) {
+			t.Errorf("the camera password shows in the %s", what)
+		}
+	}
+	if !strings.Contains(string(one), `"has_password":true`) {
+		t.Errorf("camera JSON does not say it has a password: %s", one)
+	}
 }
