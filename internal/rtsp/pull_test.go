@@ -115,6 +115,16 @@ func TestPullGStreamer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startPull(t, PullRequest{URL: base + tc.path, Transport: tc.transport, Timeout: 5 * time.Second})
 			checkVideo(t, p.units, media.H264, tc.width, tc.height)
+			if tc.transport == TransportTCP {
+				// GStreamer sends RTCP sender reports: units then carry the camera's clock.
+				units := p.units.waitFor(t, 15*time.Second, "a unit timed by a sender report", func(us []*media.Unit) bool {
+					return us[len(us)-1].WallFromSender
+				})
+				last := units[len(units)-1]
+				if skew := time.Since(last.Wall); skew < -2*time.Second || skew > 2*time.Second {
+					t.Errorf("wall clock from the sender report is %v away from ours", skew)
+				}
+			}
 			if err := p.stop(t); err != nil {
 				t.Errorf("Pull returned %v after cancel, want nil", err)
 			}
