@@ -18,6 +18,7 @@ import (
 	"matthan"
 	"matthan/internal/config"
 	"matthan/internal/sim"
+	"matthan/internal/testutil"
 )
 
 const adminPassword = "quan-tri-123"
@@ -26,25 +27,7 @@ const adminPassword = "quan-tri-123"
 type ward struct {
 	node *Node
 	sim  *sim.Server
-	logs *syncBuffer // everything the node and the simulator logged
-}
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testutil.Logs // everything the node and the simulator logged
 }
 
 // startWard runs the simulator (from the repo's clips) and a node on free
@@ -55,7 +38,7 @@ func startWard(t *testing.T, cameras int, tweak func(*config.Config)) *ward {
 	if err != nil {
 		cache = t.TempDir()
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.Logs{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
 	defer cancel()

@@ -22,6 +22,7 @@ import (
 	"matthan"
 	"matthan/internal/secret"
 	"matthan/internal/sqlite"
+	"matthan/internal/testutil"
 )
 
 // Secrets that must never come back in a response body or a log line.
@@ -77,24 +78,6 @@ func (f *fakeStatus) set(id string, st ...matthan.StreamStatus) {
 	f.m[id] = st
 }
 
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is a server on a real SQLite store, with every response checked for
 // leaked secrets.
 type env struct {
@@ -103,7 +86,7 @@ type env struct {
 	srv    *httptest.Server
 	api    *Server
 	status *fakeStatus
-	logs   *syncBuffer
+	logs   *testutil.Logs
 	clock  time.Time
 
 	mu      sync.Mutex
@@ -134,7 +117,7 @@ func newEnvWith(t *testing.T, edit func(*Deps)) *env {
 	}
 
 	e := &env{t: t, db: db, status: &fakeStatus{m: map[string][]matthan.StreamStatus{}},
-		logs: &syncBuffer{}, clock: time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC)}
+		logs: &testutil.Logs{}, clock: time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC)}
 	deps := Deps{
 		Store:  db,
 		Status: e.status,

@@ -16,6 +16,7 @@ import (
 	"matthan/internal/media"
 	"matthan/internal/secret"
 	"matthan/internal/sqlite"
+	"matthan/internal/testutil"
 )
 
 // waitLimit turns a supervisor that never does what a test waits for into a
@@ -31,7 +32,7 @@ type harness struct {
 	bus    *bus.Bus
 	events <-chan matthan.Event
 	m      *Manager
-	logs   *syncBuffer
+	logs   *testutil.Logs
 
 	mu    sync.Mutex
 	calls map[string]chan *pullCall // by URL
@@ -63,23 +64,6 @@ func (c *pullCall) waitCancelled(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func openStore(t *testing.T) *sqlite.DB {
 	t.Helper()
 	sealer, err := secret.NewSealer(bytes.Repeat([]byte{7}, secret.KeySize))
@@ -103,7 +87,7 @@ func newHarness(t *testing.T, cfg Config, cams ...*matthan.Camera) *harness {
 		clk:   newFakeClock(),
 		store: openStore(t),
 		bus:   bus.New(),
-		logs:  &syncBuffer{},
+		logs:  &testutil.Logs{},
 		calls: make(map[string]chan *pullCall),
 	}
 	for _, c := range cams {

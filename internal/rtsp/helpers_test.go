@@ -18,6 +18,7 @@ import (
 
 	"matthan"
 	"matthan/internal/media"
+	"matthan/internal/testutil"
 )
 
 // testLog writes to the test's log, so output shows only for failures.
@@ -74,32 +75,15 @@ func freeUDPPair(t *testing.T) int {
 // process is a peer program run by a test, in its own process group.
 type process struct {
 	cmd    *exec.Cmd
-	output *syncBuffer
+	output *testutil.Logs
 	done   chan struct{}
 	err    error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // start runs name with args; the test's cleanup kills its process group.
 func start(t *testing.T, name string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(name, args...), output: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: exec.Command(name, args...), output: &testutil.Logs{}, done: make(chan struct{})}
 	p.cmd.Stdout = p.output
 	p.cmd.Stderr = p.output
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
