@@ -70,10 +70,13 @@ type Camera struct {
 	Username  string     `json:"username"`
 	Password  string     `json:"-"`
 	Enabled   bool       `json:"enabled"`
-	Tags      []string   `json:"tags"`
-	Notes     string     `json:"notes"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	// RecordSub records the sub-stream as well; the main stream is always
+	// recorded while the camera is enabled. Ignored without a sub-stream.
+	RecordSub bool      `json:"record_sub"`
+	Tags      []string  `json:"tags"`
+	Notes     string    `json:"notes"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // StreamURL returns the configured URL of a role ("" if the camera has none).

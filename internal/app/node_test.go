@@ -351,8 +351,15 @@ func TestFaultsAreNamedAndContained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(events) == 0 || events[0].To != matthan.StateOffline || events[0].ReasonVI == "" {
-			t.Errorf("latest health event of cam-002 = %+v, want offline with a reason", events)
+		var latest *matthan.HealthEvent // of the main stream; the sub stream has its own
+		for _, e := range events {
+			if e.Stream == matthan.StreamMain {
+				latest = e
+				break
+			}
+		}
+		if latest == nil || latest.To != matthan.StateOffline || latest.ReasonVI == "" {
+			t.Errorf("latest health event of cam-002/main = %+v, want offline with a reason", latest)
 		}
 		// Its restream says so instead of hanging a viewer on a silent stream.
 		url := fmt.Sprintf("rtsp://admin:%s@%s/cam-002/main", adminPassword, w.node.RTSPAddr())

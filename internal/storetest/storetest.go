@@ -20,6 +20,7 @@ import (
 // Beyond the matthan.Store docs, the suite pins down:
 //   - times come back in UTC, truncated to microseconds;
 //   - Tags come back non-nil (empty when none) and Password in plaintext;
+//   - RecordSub is false unless set, and kept like every other field;
 //   - UpdateCamera always moves UpdatedAt forward and keeps CreatedAt;
 //   - health events need an existing camera and go when it is deleted;
 //     audit entries stay;
@@ -73,6 +74,7 @@ func fullCamera(id string) *matthan.Camera {
 		Username:  "admin",
 		Password:  "Mk@123#chợ",
 		Enabled:   true,
+		RecordSub: true,
 		Tags:      []string{"chợ", "ngã tư", "night"},
 		Notes:     "Facing the market gate.\nLắp năm 2025.",
 	}
@@ -186,7 +188,7 @@ func testCameraMinimal(t *testing.T, s matthan.Store) {
 		t.Fatal(err)
 	}
 	sameCamera(t, got, c)
-	if got.Password != "" || len(got.Tags) != 0 || got.Enabled {
+	if got.Password != "" || len(got.Tags) != 0 || got.Enabled || got.RecordSub {
 		t.Errorf("minimal camera came back as %+v", got)
 	}
 }
@@ -220,7 +222,8 @@ func testCameraUpdate(t *testing.T, s matthan.Store) {
 	for i, change := range []func(*matthan.Camera){
 		func(*matthan.Camera) {},
 		func(c *matthan.Camera) { c.Password, c.Tags = "", nil }, // clear password and tags
-		func(c *matthan.Camera) { c.Password, c.Enabled = "back again", true },
+		func(c *matthan.Camera) { c.Password, c.Enabled, c.RecordSub = "back again", true, true },
+		func(c *matthan.Camera) { c.RecordSub = false },
 	} {
 		change(u)
 		if err := s.UpdateCamera(ctx, u); err != nil {
