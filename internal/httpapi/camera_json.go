@@ -18,7 +18,8 @@ import (
 //
 // Password: omitted or null keeps the stored password (on create: none);
 // "" clears it; any other value replaces it. Enabled: omitted means true on
-// create and unchanged on update. Source: omitted means "pull".
+// create and unchanged on update. RecordSub: omitted means false on create
+// and unchanged on update. Source: omitted means "pull".
 //
 // The read-only fields of a camera response (has_password, streams,
 // created_at, updated_at) are accepted and ignored, so a client may send
@@ -37,6 +38,7 @@ type cameraInput struct {
 	Username  string             `json:"username"`
 	Password  *string            `json:"password"`
 	Enabled   *bool              `json:"enabled"`
+	RecordSub *bool              `json:"record_sub"`
 	Tags      []string           `json:"tags"`
 	Notes     string             `json:"notes"`
 	Preset    *matthan.Preset    `json:"preset"`
@@ -166,6 +168,9 @@ func (in *cameraInput) toCamera(c *matthan.Camera, creating bool) error {
 	} else if creating {
 		c.Enabled = true
 	}
+	if in.RecordSub != nil {
+		c.RecordSub = *in.RecordSub
+	}
 	c.Tags = in.Tags
 	c.Notes = in.Notes
 
@@ -248,6 +253,7 @@ type cameraView struct {
 	Username    string             `json:"username"`
 	HasPassword bool               `json:"has_password"`
 	Enabled     bool               `json:"enabled"`
+	RecordSub   bool               `json:"record_sub"`
 	Tags        []string           `json:"tags"`
 	Notes       string             `json:"notes"`
 	CreatedAt   time.Time          `json:"created_at"`
@@ -280,7 +286,7 @@ func (s *Server) view(c *matthan.Camera) cameraView {
 		Latitude: c.Latitude, Longitude: c.Longitude, Owner: c.Owner, Source: c.Source,
 		MainURL: redactURL(c.MainURL), SubURL: redactURL(c.SubURL),
 		Username: c.Username, HasPassword: c.Password != "",
-		Enabled: c.Enabled, Tags: c.Tags, Notes: c.Notes,
+		Enabled: c.Enabled, RecordSub: c.RecordSub, Tags: c.Tags, Notes: c.Notes,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if v.Tags == nil {

@@ -179,6 +179,7 @@ func changedFields(a, b *matthan.Camera) []string {
 	add("username", a.Username != b.Username)
 	add("password", a.Password != b.Password)
 	add("enabled", a.Enabled != b.Enabled)
+	add("record_sub", a.RecordSub != b.RecordSub)
 	add("tags", !slices.Equal(a.Tags, b.Tags))
 	add("notes", a.Notes != b.Notes)
 	if len(out) == 0 {

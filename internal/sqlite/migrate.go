@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,12 @@ func migrations() ([]migration, error) {
 // schema_migrations, each in its own transaction with its record, so a
 // failed migration leaves the schema as the previous one left it.
 func (db *DB) migrate(ctx context.Context) error {
+	return db.migrateUpTo(ctx, math.MaxInt)
+}
+
+// migrateUpTo migrates as far as version last: tests build the database an
+// older binary left.
+func (db *DB) migrateUpTo(ctx context.Context, last int) error {
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -71,7 +78,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: the database is at schema version %d but this binary knows only up to %d: use a newer matthan", current, latest)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.version <= current || m.version > last {
 			continue
 		}
 		if err := db.apply(ctx, m); err != nil {
