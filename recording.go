@@ -98,3 +98,25 @@ type RecordingIndex interface {
 	Gaps(ctx context.Context, f GapFilter) ([]*Gap, error)     // ordered by Start
 	OpenGaps(ctx context.Context) ([]*Gap, error)              // gaps with no End yet
 }
+
+// EvidenceLock keeps a camera's footage in [Start, End) from retention, for a
+// case, until an officer releases it. Both actions are audited.
+type EvidenceLock struct {
+	ID         int64     `json:"id"`
+	CameraID   string    `json:"camera_id"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	Case       string    `json:"case"`   // case number (số vụ việc)
+	Reason     string    `json:"reason"` // why the footage is kept
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	ReleasedBy string    `json:"released_by,omitempty"`
+	ReleasedAt time.Time `json:"released_at"` // zero while the lock holds
+}
+
+// LockFilter selects evidence locks; zero fields match all.
+type LockFilter struct {
+	CameraID string
+	Active   bool // only locks not released
+	From, To time.Time
+}
