@@ -23,6 +23,8 @@ const (
 	CameraTagMaxLen   = 40
 	CameraNotesMaxLen = 2000
 	CameraCredMaxLen  = 128 // username and password
+	// CameraRetainDaysMax is ten years: longer is a mistake, not a policy.
+	CameraRetainDaysMax = 3650
 )
 
 // slugRe is a camera ID: it becomes an RTSP path segment, so it stays plain.
@@ -127,6 +129,16 @@ func (c *Camera) Validate() error {
 	}
 
 	checkTags(&fe, c.Tags)
+
+	if c.RetainDays < 0 || c.RetainDays > CameraRetainDaysMax {
+		fe.add("retain_days",
+			fmt.Sprintf("Days to keep recordings must be from 0 (the node's default) to %d", CameraRetainDaysMax),
+			fmt.Sprintf("Số ngày lưu bản ghi phải từ 0 (mặc định của máy chủ) đến %d", CameraRetainDaysMax))
+	}
+	if c.QuotaBytes < 0 {
+		fe.add("quota_bytes", "The recording quota must not be negative (0 means no quota of its own)",
+			"Hạn mức dung lượng ghi hình không được âm (0 là không đặt hạn mức riêng)")
+	}
 
 	if utf8.RuneCountInString(c.Notes) > CameraNotesMaxLen {
 		fe.add("notes", fmt.Sprintf("Notes must be at most %d characters", CameraNotesMaxLen),

@@ -51,6 +51,8 @@ func TestValidateAcceptsValidCameras(t *testing.T) {
 		{"name of 120 runes", func(c *Camera) { c.Name = strings.Repeat("đ", 120) }},
 		{"20 tags", func(c *Camera) { c.Tags = make([]string, 20); fill(c.Tags, "t") }},
 		{"notes of 2000 runes", func(c *Camera) { c.Notes = strings.Repeat("ệ", 2000) }},
+		{"retention at the limits", func(c *Camera) { c.RetainDays, c.QuotaBytes = CameraRetainDaysMax, 1<<50 }},
+		{"retention at the node's defaults", func(c *Camera) { c.RetainDays, c.QuotaBytes = 0, 0 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validCamera()
@@ -116,6 +118,9 @@ func TestValidateRejectsBadFields(t *testing.T) {
 		{"comma tag", func(c *Camera) { c.Tags = []string{"a,b"} }, []string{"tags"}},
 		{"empty tag", func(c *Camera) { c.Tags = []string{""} }, []string{"tags"}},
 		{"long notes", func(c *Camera) { c.Notes = strings.Repeat("n", 2001) }, []string{"notes"}},
+		{"negative retain days", func(c *Camera) { c.RetainDays = -1 }, []string{"retain_days"}},
+		{"retain days over ten years", func(c *Camera) { c.RetainDays = CameraRetainDaysMax + 1 }, []string{"retain_days"}},
+		{"negative quota", func(c *Camera) { c.QuotaBytes = -1 }, []string{"quota_bytes"}},
 		{"control in name", func(c *Camera) { c.Name = "a\x00b" }, []string{"name"}},
 		{"long password", func(c *Camera) { c.Password = strings.Repeat("p", 129) }, []string{"password"}},
 		{"many at once", func(c *Camera) { *c = Camera{} }, []string{"id", "name", "area", "location", "owner.kind", "owner.name", "owner.contact", "source"}},

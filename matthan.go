@@ -72,11 +72,16 @@ type Camera struct {
 	Enabled   bool       `json:"enabled"`
 	// RecordSub records the sub-stream as well; the main stream is always
 	// recorded while the camera is enabled. Ignored without a sub-stream.
-	RecordSub bool      `json:"record_sub"`
-	Tags      []string  `json:"tags"`
-	Notes     string    `json:"notes"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	RecordSub bool `json:"record_sub"`
+	// RetainDays keeps this camera's footage so many days; 0 means the
+	// node's default. QuotaBytes caps what its footage may take on disk;
+	// 0 means no cap of its own. Evidence locks override both.
+	RetainDays int       `json:"retain_days"`
+	QuotaBytes int64     `json:"quota_bytes"`
+	Tags       []string  `json:"tags"`
+	Notes      string    `json:"notes"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // StreamURL returns the configured URL of a role ("" if the camera has none).

@@ -97,6 +97,23 @@ type RecordingIndex interface {
 	EndGap(ctx context.Context, id int64, end time.Time) error // closes an open gap
 	Gaps(ctx context.Context, f GapFilter) ([]*Gap, error)     // ordered by Start
 	OpenGaps(ctx context.Context) ([]*Gap, error)              // gaps with no End yet
+
+	// RecordingBytes sums the Bytes of segments per camera, for cameras
+	// with any: of all segments when from and to are zero (answered from
+	// running totals, cheap enough for every retention sweep), else of the
+	// segments that start in [from, to) (a zero bound is open).
+	RecordingBytes(ctx context.Context, from, to time.Time) (map[string]int64, error)
+
+	// AddLock stores a new, active lock and sets its ID (and CreatedAt
+	// when zero); EINVALID without camera, case, reason or creator, or
+	// unless End is after Start.
+	AddLock(ctx context.Context, l *EvidenceLock) error
+	// ReleaseLock ends a lock (at zero means now); ENOTFOUND, ECONFLICT
+	// when already released, EINVALID without who releases it.
+	ReleaseLock(ctx context.Context, id int64, by string, at time.Time) error
+	// Locks returns the locks overlapping [From, To) like Segments,
+	// ordered by Start.
+	Locks(ctx context.Context, f LockFilter) ([]*EvidenceLock, error)
 }
 
 // EvidenceLock keeps a camera's footage in [Start, End) from retention, for a

@@ -19,29 +19,33 @@ import (
 // Password: omitted or null keeps the stored password (on create: none);
 // "" clears it; any other value replaces it. Enabled: omitted means true on
 // create and unchanged on update. RecordSub: omitted means false on create
-// and unchanged on update. Source: omitted means "pull".
+// and unchanged on update. RetainDays and QuotaBytes: omitted means 0 (the
+// node's defaults) on create and unchanged on update. Source: omitted means
+// "pull".
 //
 // The read-only fields of a camera response (has_password, streams,
 // created_at, updated_at) are accepted and ignored, so a client may send
 // back what it read.
 type cameraInput struct {
-	ID        string             `json:"id"`
-	Name      string             `json:"name"`
-	Area      string             `json:"area"`
-	Address   string             `json:"address"`
-	Latitude  float64            `json:"latitude"`
-	Longitude float64            `json:"longitude"`
-	Owner     matthan.Owner      `json:"owner"`
-	Source    matthan.SourceMode `json:"source"`
-	MainURL   string             `json:"main_url"`
-	SubURL    string             `json:"sub_url"`
-	Username  string             `json:"username"`
-	Password  *string            `json:"password"`
-	Enabled   *bool              `json:"enabled"`
-	RecordSub *bool              `json:"record_sub"`
-	Tags      []string           `json:"tags"`
-	Notes     string             `json:"notes"`
-	Preset    *matthan.Preset    `json:"preset"`
+	ID         string             `json:"id"`
+	Name       string             `json:"name"`
+	Area       string             `json:"area"`
+	Address    string             `json:"address"`
+	Latitude   float64            `json:"latitude"`
+	Longitude  float64            `json:"longitude"`
+	Owner      matthan.Owner      `json:"owner"`
+	Source     matthan.SourceMode `json:"source"`
+	MainURL    string             `json:"main_url"`
+	SubURL     string             `json:"sub_url"`
+	Username   string             `json:"username"`
+	Password   *string            `json:"password"`
+	Enabled    *bool              `json:"enabled"`
+	RecordSub  *bool              `json:"record_sub"`
+	RetainDays *int               `json:"retain_days"`
+	QuotaBytes *int64             `json:"quota_bytes"`
+	Tags       []string           `json:"tags"`
+	Notes      string             `json:"notes"`
+	Preset     *matthan.Preset    `json:"preset"`
 
 	HasPassword json.RawMessage `json:"has_password"`
 	Streams     json.RawMessage `json:"streams"`
@@ -171,6 +175,12 @@ func (in *cameraInput) toCamera(c *matthan.Camera, creating bool) error {
 	if in.RecordSub != nil {
 		c.RecordSub = *in.RecordSub
 	}
+	if in.RetainDays != nil {
+		c.RetainDays = *in.RetainDays
+	}
+	if in.QuotaBytes != nil {
+		c.QuotaBytes = *in.QuotaBytes
+	}
 	c.Tags = in.Tags
 	c.Notes = in.Notes
 
@@ -254,6 +264,8 @@ type cameraView struct {
 	HasPassword bool               `json:"has_password"`
 	Enabled     bool               `json:"enabled"`
 	RecordSub   bool               `json:"record_sub"`
+	RetainDays  int                `json:"retain_days"`
+	QuotaBytes  int64              `json:"quota_bytes"`
 	Tags        []string           `json:"tags"`
 	Notes       string             `json:"notes"`
 	CreatedAt   time.Time          `json:"created_at"`
@@ -286,7 +298,8 @@ func (s *Server) view(c *matthan.Camera) cameraView {
 		Latitude: c.Latitude, Longitude: c.Longitude, Owner: c.Owner, Source: c.Source,
 		MainURL: redactURL(c.MainURL), SubURL: redactURL(c.SubURL),
 		Username: c.Username, HasPassword: c.Password != "",
-		Enabled: c.Enabled, RecordSub: c.RecordSub, Tags: c.Tags, Notes: c.Notes,
+		Enabled: c.Enabled, RecordSub: c.RecordSub, RetainDays: c.RetainDays, QuotaBytes: c.QuotaBytes,
+		Tags: c.Tags, Notes: c.Notes,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if v.Tags == nil {

@@ -180,6 +180,8 @@ func changedFields(a, b *matthan.Camera) []string {
 	add("password", a.Password != b.Password)
 	add("enabled", a.Enabled != b.Enabled)
 	add("record_sub", a.RecordSub != b.RecordSub)
+	add("retain_days", a.RetainDays != b.RetainDays)
+	add("quota_bytes", a.QuotaBytes != b.QuotaBytes)
 	add("tags", !slices.Equal(a.Tags, b.Tags))
 	add("notes", a.Notes != b.Notes)
 	if len(out) == 0 {

@@ -13,7 +13,7 @@ import (
 
 const cameraColumns = `id, name, area, address, latitude, longitude,
 	owner_kind, owner_name, owner_contact, source, main_url, sub_url,
-	username, password_sealed, enabled, record_sub, tags, notes, created_at, updated_at`
+	username, password_sealed, enabled, record_sub, retain_days, quota_bytes, tags, notes, created_at, updated_at`
 
 // cameraRow is a camera's column values as stored: tags in JSON, the
 // password sealed.
@@ -23,6 +23,9 @@ type cameraRow struct {
 }
 
 func (db *DB) encodeCamera(c *matthan.Camera) (cameraRow, error) {
+	if err := validateRetention(c); err != nil {
+		return cameraRow{}, err
+	}
 	tags := c.Tags
 	if tags == nil {
 		tags = []string{}
@@ -58,10 +61,10 @@ func (db *DB) CreateCamera(ctx context.Context, c *matthan.Camera) error {
 	}
 	now := db.stamp()
 	_, err = db.write.ExecContext(ctx, `INSERT INTO cameras (`+cameraColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
 		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
-		c.Username, row.password, c.Enabled, c.RecordSub, row.tags, c.Notes, toMicros(now), toMicros(now))
+		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes, toMicros(now), toMicros(now))
 	if isUniqueViolation(err) {
 		return matthan.Errorf(matthan.ECONFLICT,
 			fmt.Sprintf("camera %q already exists", c.ID),
@@ -134,7 +137,7 @@ func (db *DB) scanCameras(rows *sql.Rows) ([]*matthan.Camera, error) {
 		)
 		if err := rows.Scan(&c.ID, &c.Name, &c.Area, &c.Address, &c.Latitude, &c.Longitude,
 			&ownerKind, &c.Owner.Name, &c.Owner.Contact, &source, &c.MainURL, &c.SubURL,
-			&c.Username, &sealed, &c.Enabled, &c.RecordSub, &tags, &c.Notes, &createdAt, &updatedAt); err != nil {
+			&c.Username, &sealed, &c.Enabled, &c.RecordSub, &c.RetainDays, &c.QuotaBytes, &tags, &c.Notes, &createdAt, &updatedAt); err != nil {
 			return nil, err
 		}
 		c.Owner.Kind = matthan.OwnerKind(ownerKind)
@@ -173,13 +176,14 @@ func (db *DB) UpdateCamera(ctx context.Context, c *matthan.Camera) error {
 	err = db.write.QueryRowContext(ctx, `UPDATE cameras SET
 			name = ?, area = ?, address = ?, latitude = ?, longitude = ?,
 			owner_kind = ?, owner_name = ?, owner_contact = ?, source = ?, main_url = ?, sub_url = ?,
-			username = ?, password_sealed = ?, enabled = ?, record_sub = ?, tags = ?, notes = ?,
+			username = ?, password_sealed = ?, enabled = ?, record_sub = ?, retain_days = ?, quota_bytes = ?,
+			tags = ?, notes = ?,
 			updated_at = MAX(?, updated_at + 1)
 		WHERE id = ?
 		RETURNING created_at, updated_at`,
 		c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
 		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
-		c.Username, row.password, c.Enabled, c.RecordSub, row.tags, c.Notes,
+		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes,
 		toMicros(db.stamp()), c.ID).Scan(&createdAt, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errCameraNotFound(c.ID)

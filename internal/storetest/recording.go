@@ -36,6 +36,8 @@ type RecordingStore interface {
 //     may add a gap already closed;
 //   - EndGap: ENOTFOUND, ECONFLICT when already ended, EINVALID before Start;
 //   - segments and gaps need no registered camera and outlive its deletion.
+//
+// The retention tests (retention.go) list what they pin down there.
 func RunRecording(t *testing.T, open func(t *testing.T) RecordingStore) {
 	tests := []struct {
 		name string
@@ -59,6 +61,7 @@ func RunRecording(t *testing.T, open func(t *testing.T) RecordingStore) {
 		{"OpenGaps", testOpenGaps},
 		{"ConcurrentRecorders", testConcurrentRecorders},
 	}
+	tests = append(tests, retentionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
