@@ -23,6 +23,8 @@ import (
 	"matthan/internal/httpapi"
 	"matthan/internal/ingest"
 	"matthan/internal/media"
+	"matthan/internal/recorder"
+	"matthan/internal/retention"
 	"matthan/internal/rtsp"
 	"matthan/internal/secret"
 	"matthan/internal/sqlite"
@@ -30,12 +32,14 @@ import (
 
 // Node is one running Mắt Thần node.
 type Node struct {
-	Config config.Config
-	Log    *slog.Logger
-	Store  *sqlite.DB
-	Bus    *bus.Bus
-	Ingest *ingest.Manager
-	Users  *auth.Users
+	Config    config.Config
+	Log       *slog.Logger
+	Store     *sqlite.DB
+	Bus       *bus.Bus
+	Ingest    *ingest.Manager
+	Recorder  *recorder.Recorder
+	Retention *retention.Retention
+	Users     *auth.Users
 
 	rtsp   *rtsp.Server
 	http   *http.Server
@@ -81,6 +85,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	ic.Transport = cfg.Ingest.Transport
 	n.Ingest = ingest.NewManager(ic, store, n.Bus, pullWithRTSP(log), log)
 
+	rc := recorder.Config{Dir: cfg.RecordDir(), SegmentDuration: cfg.Record.Segment, FragmentDuration: cfg.Record.Fragment}
+	n.Recorder = recorder.New(rc, store, store, n.Ingest, n.Bus, log.With("component", "recorder"))
+	kc := retention.DefaultConfig()
+	kc.Dir, kc.DefaultDays = cfg.RecordDir(), cfg.Record.RetainDays
+	kc.MinFreePercent, kc.MinFreeBytes = float64(cfg.Record.MinFreePercent), cfg.Record.MinFreeBytes
+	kc.EventMargin, kc.Interval = cfg.Record.EventMargin, cfg.Record.RetentionInterval
+	n.Retention = retention.New(kc, store, store, n.Bus, log.With("component", "retention"))
+
 	n.rtsp = &rtsp.Server{
 		Addr:         cfg.RTSP,
 		Registry:     n.Ingest,
@@ -99,7 +111,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	api := httpapi.New(httpapi.Deps{
 		Store:           store,
 		Status:          n.Ingest,
-		OnCameraChanged: n.Ingest.CameraChanged,
+		OnCameraChanged: n.cameraChanged,
 		Metrics:         n.Ingest,
 		Users:           n.Users,
 		Log:             log.With("component", "http"),
@@ -122,6 +134,12 @@ func pullWithRTSP(log *slog.Logger) ingest.PullFunc {
 	}
 }
 
+// cameraChanged tells every part that follows the registry.
+func (n *Node) cameraChanged(id string) {
+	n.Ingest.CameraChanged(id)
+	n.Recorder.CameraChanged(id)
+}
+
 func (n *Node) authenticateViewer(user, pass string) (string, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -142,15 +160,23 @@ func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		if err := n.Ingest.Run(ctx); err != nil {
-			errc <- fmt.Errorf("ingest: %w", err)
-		}
-		cancel()
-	}()
+	errc := make(chan error, 4)
+	// Each part runs until ctx ends; one that fails stops the node. The
+	// recorder finishes and indexes its open segments on the way out, so
+	// the store is closed only after everyone returned.
+	for name, run := range map[string]func(context.Context) error{
+		"ingest": n.Ingest.Run, "recorder": n.Recorder.Run, "retention": n.Retention.Run,
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(ctx); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+			cancel()
+		}()
+	}
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {

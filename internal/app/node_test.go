@@ -17,7 +17,9 @@ import (
 
 	"matthan"
 	"matthan/internal/config"
+	"matthan/internal/secret"
 	"matthan/internal/sim"
+	"matthan/internal/sqlite"
 	"matthan/internal/testutil"
 )
 
@@ -28,6 +30,7 @@ type ward struct {
 	node *Node
 	sim  *sim.Server
 	logs *testutil.Logs // everything the node and the simulator logged
+	stop func() error   // stops the node (once) and returns what Run returned
 }
 
 // startWard runs the simulator (from the repo's clips) and a node on free
@@ -73,16 +76,19 @@ func startWard(t *testing.T, cameras int, tweak func(*config.Config)) *ward {
 	if err := Register(t.Context(), n.Store, cams.Cameras()); err != nil {
 		t.Fatal(err)
 	}
-	runCtx, stop := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(runCtx) }()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
 	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("node stopped with: %v", err)
 		}
 	})
-	return &ward{node: n, sim: cams, logs: logs}
+	return &ward{node: n, sim: cams, logs: logs, stop: stop}
 }
 
 // apiCamera is the part of GET /api/cameras these tests read.
@@ -493,5 +499,55 @@ func TestCameraWithPassword(t *testing.T) {
 	}
 	if !strings.Contains(string(one), `"has_password":true`) {
 		t.Errorf("camera JSON does not say it has a password: %s", one)
+	}
+}
+
+// Every camera is recorded from the moment it streams; stopping the node
+// finishes and indexes the open segments, and ffprobe reads them cleanly.
+func TestWardIsRecorded(t *testing.T) {
+	w := startWard(t, 2, nil)
+	for _, id := range []string{"cam-001", "cam-002"} {
+		w.waitState(t, id, matthan.StreamMain, matthan.StateStreaming, 10*time.Second)
+	}
+	time.Sleep(4 * time.Second)
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The node closed its store; read the index as the next start would.
+	key, err := secret.LoadOrCreateKey(filepath.Join(w.node.Config.Data, "node.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := secret.NewSealer(key)
+	store, err := sqlite.Open(context.Background(), filepath.Join(w.node.Config.Data, "matthan.db"), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, id := range []string{"cam-001", "cam-002"} {
+		segs, err := store.Segments(context.Background(), matthan.SegmentFilter{CameraID: id, Stream: matthan.StreamMain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(segs) == 0 {
+			t.Fatalf("%s: no segment indexed", id)
+		}
+		var frames int64
+		for _, s := range segs {
+			frames += s.Frames
+			path := filepath.Join(w.node.Config.RecordDir(), filepath.FromSlash(s.Path))
+			out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width", "-of", "csv", path).CombinedOutput()
+			if err != nil || strings.Contains(string(out), "rror") {
+				t.Errorf("ffprobe %s: %v\n%s", s.Path, err, out)
+			}
+		}
+		// About 4 s at 25 fps streamed before the stop (and the first
+		// fragment starts at a keyframe, up to 2 s in).
+		if frames < 25 {
+			t.Errorf("%s: %d frames recorded in about 4 s of streaming", id, frames)
+		}
+		if segs[0].SHA256 == "" {
+			t.Errorf("%s: segment without a hash", id)
+		}
 	}
 }

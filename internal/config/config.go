@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,20 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long a graceful shutdown may take
 
 	Ingest Ingest
+	Record Record
+}
+
+// Record tunes the recorder.
+type Record struct {
+	Dir      string        // recordings root; "" means DATA/recordings
+	Segment  time.Duration // rotate a segment at the first keyframe after this long
+	Fragment time.Duration // longest media time between two fragments: what a crash may lose
+
+	RetainDays        int           // default days to keep per camera (a camera may say otherwise)
+	MinFreePercent    int           // free space on the recordings' file system never goes below this
+	MinFreeBytes      int64         // nor below this
+	EventMargin       time.Duration // footage this close to an event is kept longer than continuous footage
+	RetentionInterval time.Duration // how often retention sweeps
 }
 
 // Ingest tunes how streams are pulled and watched.
@@ -69,6 +84,14 @@ var options = []option{
 	{"ingest.backoff-max", "30s", "longest reconnect delay", func(c *Config) any { return &c.Ingest.BackoffMax }},
 	{"ingest.auth-backoff", "60s", "minimum delay before retrying a camera that refused our password", func(c *Config) any { return &c.Ingest.AuthBackoff }},
 	{"ingest.queue", "128", "units queued per consumer before a slow consumer is skipped to the next keyframe", func(c *Config) any { return &c.Ingest.Queue }},
+	{"record.dir", "", "directory for recordings (default: DATA/recordings)", func(c *Config) any { return &c.Record.Dir }},
+	{"record.segment", "5m", "segment length: a new file starts at the first keyframe after this long", func(c *Config) any { return &c.Record.Segment }},
+	{"record.fragment", "1s", "fragment length: the most video a crash or power cut can lose", func(c *Config) any { return &c.Record.Fragment }},
+	{"record.retain-days", "30", "days of footage kept per camera, unless the camera says otherwise", func(c *Config) any { return &c.Record.RetainDays }},
+	{"record.min-free-percent", "5", "oldest footage is deleted to keep this much of the disk free, in percent (0 here and in min-free-bytes means 5)", func(c *Config) any { return &c.Record.MinFreePercent }},
+	{"record.min-free-bytes", "0", "and to keep at least this many bytes free", func(c *Config) any { return &c.Record.MinFreeBytes }},
+	{"record.event-margin", "2m", "footage within this of an event is deleted after continuous footage", func(c *Config) any { return &c.Record.EventMargin }},
+	{"record.retention-interval", "1m", "how often retention checks days, quotas and free space", func(c *Config) any { return &c.Record.RetentionInterval }},
 }
 
 // Default returns the configuration with every default applied.
@@ -194,6 +217,12 @@ func set(p any, s string) error {
 			return fmt.Errorf("%q is not a whole number", s)
 		}
 		*p = n
+	case *int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		*p = n
 	case *time.Duration:
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil {
@@ -255,7 +284,36 @@ func (c *Config) Validate() error {
 	if in.Queue < 1 || in.Queue > 10000 {
 		bad("ingest.queue", "must be from 1 to 10000, got %d", in.Queue)
 	}
+	if c.Record.Segment < time.Minute || c.Record.Segment > 24*time.Hour {
+		bad("record.segment", "must be from 1m to 24h, got %s", c.Record.Segment)
+	}
+	if c.Record.Fragment < 100*time.Millisecond || c.Record.Fragment > 10*time.Second {
+		bad("record.fragment", "must be from 100ms to 10s, got %s", c.Record.Fragment)
+	}
+	if r := c.Record; r.RetainDays < 1 || r.RetainDays > 3650 {
+		bad("record.retain-days", "must be from 1 to 3650, got %d", r.RetainDays)
+	}
+	if r := c.Record; r.MinFreePercent < 0 || r.MinFreePercent > 90 {
+		bad("record.min-free-percent", "must be from 0 to 90, got %d", r.MinFreePercent)
+	}
+	if c.Record.MinFreeBytes < 0 {
+		bad("record.min-free-bytes", "must not be negative")
+	}
+	if c.Record.EventMargin < 0 || c.Record.EventMargin > time.Hour {
+		bad("record.event-margin", "must be from 0 to 1h, got %s", c.Record.EventMargin)
+	}
+	if c.Record.RetentionInterval < time.Second {
+		bad("record.retention-interval", "must be at least 1s, got %s", c.Record.RetentionInterval)
+	}
 	return errors.Join(errs...)
+}
+
+// RecordDir is where recordings go.
+func (c *Config) RecordDir() string {
+	if c.Record.Dir != "" {
+		return c.Record.Dir
+	}
+	return filepath.Join(c.Data, "recordings")
 }
 
 func oneOf(s string, allowed ...string) bool {
