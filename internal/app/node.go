@@ -85,8 +85,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	ic.Transport = cfg.Ingest.Transport
 	n.Ingest = ingest.NewManager(ic, store, n.Bus, pullWithRTSP(log), log)
 
-	rc := recorder.Config{Dir: cfg.RecordDir(), SegmentDuration: cfg.Record.Segment, FragmentDuration: cfg.Record.Fragment}
-	n.Recorder = recorder.New(rc, store, store, n.Ingest, n.Bus, log.With("component", "recorder"))
+	if cfg.Record.Enabled {
+		rc := recorder.Config{Dir: cfg.RecordDir(), SegmentDuration: cfg.Record.Segment, FragmentDuration: cfg.Record.Fragment}
+		n.Recorder = recorder.New(rc, store, store, n.Ingest, n.Bus, log.With("component", "recorder"))
+	}
 	kc := retention.DefaultConfig()
 	kc.Dir, kc.DefaultDays = cfg.RecordDir(), cfg.Record.RetainDays
 	kc.MinFreePercent, kc.MinFreeBytes = float64(cfg.Record.MinFreePercent), cfg.Record.MinFreeBytes
@@ -137,7 +139,9 @@ func pullWithRTSP(log *slog.Logger) ingest.PullFunc {
 // cameraChanged tells every part that follows the registry.
 func (n *Node) cameraChanged(id string) {
 	n.Ingest.CameraChanged(id)
-	n.Recorder.CameraChanged(id)
+	if n.Recorder != nil {
+		n.Recorder.CameraChanged(id)
+	}
 }
 
 func (n *Node) authenticateViewer(user, pass string) (string, bool) {
@@ -164,9 +168,11 @@ func (n *Node) Run(ctx context.Context) error {
 	// Each part runs until ctx ends; one that fails stops the node. The
 	// recorder finishes and indexes its open segments on the way out, so
 	// the store is closed only after everyone returned.
-	for name, run := range map[string]func(context.Context) error{
-		"ingest": n.Ingest.Run, "recorder": n.Recorder.Run, "retention": n.Retention.Run,
-	} {
+	parts := map[string]func(context.Context) error{"ingest": n.Ingest.Run, "retention": n.Retention.Run}
+	if n.Recorder != nil {
+		parts["recorder"] = n.Recorder.Run
+	}
+	for name, run := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -34,6 +34,7 @@ type Config struct {
 
 // Record tunes the recorder.
 type Record struct {
+	Enabled  bool          // false: a live-only node (restream, health), nothing written
 	Dir      string        // recordings root; "" means DATA/recordings
 	Segment  time.Duration // rotate a segment at the first keyframe after this long
 	Fragment time.Duration // longest media time between two fragments: what a crash may lose
@@ -84,6 +85,7 @@ var options = []option{
 	{"ingest.backoff-max", "30s", "longest reconnect delay", func(c *Config) any { return &c.Ingest.BackoffMax }},
 	{"ingest.auth-backoff", "60s", "minimum delay before retrying a camera that refused our password", func(c *Config) any { return &c.Ingest.AuthBackoff }},
 	{"ingest.queue", "128", "units queued per consumer before a slow consumer is skipped to the next keyframe", func(c *Config) any { return &c.Ingest.Queue }},
+	{"record.enabled", "true", "record every enabled camera (false: a live-only node that restreams and watches health)", func(c *Config) any { return &c.Record.Enabled }},
 	{"record.dir", "", "directory for recordings (default: DATA/recordings)", func(c *Config) any { return &c.Record.Dir }},
 	{"record.segment", "5m", "segment length: a new file starts at the first keyframe after this long", func(c *Config) any { return &c.Record.Segment }},
 	{"record.fragment", "1s", "fragment length: the most video a crash or power cut can lose", func(c *Config) any { return &c.Record.Fragment }},
@@ -217,6 +219,12 @@ func set(p any, s string) error {
 			return fmt.Errorf("%q is not a whole number", s)
 		}
 		*p = n
+	case *bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		*p = b
 	case *int64:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil {

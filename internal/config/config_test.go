@@ -23,7 +23,7 @@ func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "m.json")
 	os.WriteFile(file, []byte(`{"http": "127.0.0.1:9000", "rtsp": ":9554", "data": "/from/file",
-		"ingest": {"stall-timeout": "7s", "queue": 32}, "ingest.backoff-max": "45s"}`), 0o600)
+		"ingest": {"stall-timeout": "7s", "queue": 32}, "ingest.backoff-max": "45s", "record": {"enabled": false}}`), 0o600)
 
 	c, err := load(t, []string{"--config", file, "--data", "/from/flag"},
 		map[string]string{"MATTHAN_RTSP": ":7554", "MATTHAN_DATA": "/from/env", "MATTHAN_INGEST_STALL_TIMEOUT": "9s"})
@@ -65,6 +65,7 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--ingest.transport", "quic"}, want: "ingest.transport"},
 		{args: []string{"--ingest.backoff-min", "1m", "--ingest.backoff-max", "10s"}, want: "ingest.backoff-max"},
 		{args: []string{"--log-level", "loud"}, want: "log-level"},
+		{args: []string{"--record.enabled", "maybe"}, want: "record.enabled"},
 		{args: []string{"--admin-password", "short"}, want: "admin-password"},
 		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
 	} {
