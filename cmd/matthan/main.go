@@ -21,6 +21,8 @@ var commands = []struct{ name, help string }{
 	{"serve", "run the node: camera registry, ingest, RTSP restream and push, HTTP API"},
 	{"demo", "run a simulated ward (8 cameras) and a node with them registered, on this machine"},
 	{"sim", "serve simulated cameras over RTSP, with faults on demand, for tests and demos"},
+	{"export", "export an evidence package (original clips, manifest, signature) of cameras for a time range"},
+	{"verify", "check an evidence package offline and say exactly what is wrong with it"},
 	{"version", "print the version"},
 	{"help", "explain the commands (matthan help COMMAND lists its options)"},
 }
@@ -74,6 +76,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return app.Sim(ctx, opts)
+	case "export":
+		opts := app.ExportOptions{Out: stdout}
+		opts.Flags(fs)                   // --camera, --from, --to, --reason, --case, --user, --stream, -o, --keep
+		cfg, err := loadConfig(fs, args) // --data, --record.dir, --config, MATTHAN_*
+		if err != nil {
+			return err
+		}
+		return app.Export(ctx, cfg, opts)
+	case "verify":
+		opts := app.VerifyOptions{Out: stdout}
+		opts.Flags(fs) // --key PUBLIC-KEY
+		if err := opts.Parse(fs, args); err != nil {
+			return err
+		}
+		return app.Verify(ctx, opts)
 	case "version":
 		fmt.Fprintln(stdout, "matthan", version)
 		return nil

@@ -116,6 +116,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		OnCameraChanged: n.cameraChanged,
 		Metrics:         n.Ingest,
 		Users:           n.Users,
+		Recordings:      store,
+		RecordingsDir:   cfg.RecordDir(),
 		Log:             log.With("component", "http"),
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP)

@@ -16,6 +16,9 @@ func anyRole(r matthan.Role) bool {
 
 func adminOnly(r matthan.Role) bool { return r == matthan.RoleAdmin }
 
+// canPlayBack: recordings are for operators and admins; a viewer watches live only.
+func canPlayBack(r matthan.Role) bool { return r == matthan.RoleAdmin || r == matthan.RoleOperator }
+
 // authedHandler is a route handler that runs for a signed-in user. A
 // returned error is answered through writeError.
 type authedHandler func(w http.ResponseWriter, r *http.Request, u *matthan.User) error

@@ -19,6 +19,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/cameras/{id}", s.auth(adminOnly, s.handleDeleteCamera))
 	mux.Handle("GET /api/cameras/{id}/health", s.auth(anyRole, s.handleCameraHealth))
 
+	// Playback. Operators and admins watch recordings (a viewer watches live
+	// only, matthan.RoleViewer); every clip, HLS session
+	// (its playlist) and thumbnail is audited. HLS init and part URLs are
+	// only valid as signed in the audited playlist, for the same user.
+	mux.Handle("GET /api/cameras/{id}/recordings", s.auth(canPlayBack, s.handleRecordings))
+	mux.Handle("GET /api/cameras/{id}/clip.mp4", s.auth(canPlayBack, s.handleClip))
+	mux.Handle("GET /api/cameras/{id}/hls/index.m3u8", s.auth(canPlayBack, s.handleHLSPlaylist))
+	mux.Handle("GET /api/cameras/{id}/hls/init.mp4", s.auth(canPlayBack, s.handleHLSInit))
+	mux.Handle("GET /api/cameras/{id}/hls/part.m4s", s.auth(canPlayBack, s.handleHLSPart))
+	mux.Handle("GET /api/cameras/{id}/thumbnail.jpg", s.auth(canPlayBack, s.handleThumbnail))
+
 	mux.Handle("GET /api/presets", s.auth(anyRole, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))
 }

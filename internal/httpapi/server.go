@@ -1,5 +1,6 @@
 // Package httpapi serves the node's JSON API: the camera registry, brand
-// presets, health history and the audit log, plus /healthz and /metrics.
+// presets, health history and the audit log, playback of recordings (spans
+// and gaps, MP4 clips, HLS, thumbnails), plus /healthz and /metrics.
 //
 // Every response body is JSON (except /healthz and /metrics); errors have the
 // shape {"error": {"code", "message", "message_vi", "fields": [...]}}.
@@ -9,6 +10,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -46,6 +48,15 @@ type Deps struct {
 	Users Authenticator
 	Log   *slog.Logger // nil discards
 	Now   func() time.Time
+
+	// Recordings is the index of recorded segments and gaps, and
+	// RecordingsDir the directory their paths are below; with a nil
+	// Recordings the playback routes answer 404.
+	Recordings    matthan.RecordingIndex
+	RecordingsDir string
+	// FFmpeg is the ffmpeg binary thumbnails are decoded with; "" means
+	// "ffmpeg" on PATH.
+	FFmpeg string
 }
 
 // Server is the HTTP API. It holds no goroutines and no state of its own.
@@ -54,6 +65,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	handler http.Handler
+	hlsKey  []byte // signs HLS part URLs; new at each start
 }
 
 // maxBodyBytes bounds request bodies; a camera is a few KiB at most.
@@ -61,7 +73,8 @@ const maxBodyBytes = 1 << 20
 
 // New returns a Server for deps.
 func New(deps Deps) *Server {
-	s := &Server{deps: deps, log: deps.Log, now: deps.Now}
+	s := &Server{deps: deps, log: deps.Log, now: deps.Now, hlsKey: make([]byte, 32)}
+	rand.Read(s.hlsKey) // never fails (crypto/rand)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -11,7 +11,6 @@ import (
 
 // Vietnam keeps UTC+7 all year (no daylight saving), so a fixed zone is
 // exact and needs no time zone database.
-var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
 
 // Report is a camera stream's continuity over one day in Asia/Ho_Chi_Minh.
 type Report struct {
@@ -51,8 +50,8 @@ func Continuity(ctx context.Context, index matthan.RecordingIndex, cameraID stri
 
 // ContinuityAt is Continuity measured at time now.
 func ContinuityAt(ctx context.Context, index matthan.RecordingIndex, cameraID string, stream matthan.StreamRole, day, now time.Time) (Report, error) {
-	d := day.In(vietnam)
-	from := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, vietnam).UTC()
+	d := day.In(matthan.Vietnam)
+	from := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, matthan.Vietnam).UTC()
 	to := from.Add(24 * time.Hour)
 	if now.Before(to) {
 		to = now.UTC()
