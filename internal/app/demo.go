@@ -92,9 +92,11 @@ Mắt Thần is running / Mắt Thần đang chạy
   Health / Kiểm tra:         %[1]s/healthz
   Restream (VLC, ffplay):    rtsp://admin:%[2]s@%[3]s/cam-001/main   (and /sub)
   Data / Dữ liệu:            %[4]s
+  Recordings / Ghi hình:     %[5]s  (about 2 GB an hour for 8 cameras; the oldest
+                             footage goes first to keep 5%% of the disk free)
 Press Ctrl+C to stop / Nhấn Ctrl+C để dừng.
 
-`, host, pw, displayAddr(n.RTSPAddr()), n.Config.Data)
+`, host, pw, displayAddr(n.RTSPAddr()), n.Config.Data, n.Config.RecordDir())
 }
 
 // reportStreaming says once how long it took until every camera streamed.
