@@ -14,7 +14,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"matthan"
 	"matthan/internal/config"
@@ -33,7 +32,6 @@ type ExportOptions struct {
 	User     string // default: the operating-system user
 	Stream   string
 	Output   string
-	Keep     time.Duration
 	Out      io.Writer // where the summary goes
 }
 
@@ -54,7 +52,6 @@ func (o *ExportOptions) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.User, "user", "", "who exports (default: the operating-system user)")
 	fs.StringVar(&o.Stream, "stream", string(matthan.StreamMain), "stream to export: main or sub")
 	fs.StringVar(&o.Output, "o", "", "write the evidence package to this file (required)")
-	fs.DurationVar(&o.Keep, "keep", export.DefaultKeep, "how long the node keeps its copy under DATA/exports (at least a year)")
 }
 
 // Export runs `matthan export`: it opens the node's store directly (SQLite
@@ -96,7 +93,7 @@ func Export(ctx context.Context, cfg config.Config, o ExportOptions) error {
 	}
 	res, err := export.Export(ctx, export.Deps{
 		Store: store, Index: store, RecordDir: cfg.RecordDir(), ExportDir: ExportDir(cfg.Data),
-		Key: signing, NodeName: node, Keep: o.Keep, Log: NewLogger(cfg, node).With("component", "export"),
+		Key: signing, NodeName: node, Keep: cfg.Export.Keep, Log: NewLogger(cfg, node).With("component", "export"),
 	}, req)
 	if err != nil {
 		return err

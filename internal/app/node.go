@@ -110,6 +110,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		return nil, fmt.Errorf("RTSP server on %s: %w", cfg.RTSP, err)
 	}
 
+	exports, err := exportDeps(cfg, store, log.With("component", "export"))
+	if err != nil {
+		return nil, err
+	}
+	var clocks httpapi.ClockSource
+	if n.Recorder != nil { // a nil *Recorder in the interface would not be nil
+		clocks = n.Recorder
+	}
 	api := httpapi.New(httpapi.Deps{
 		Store:           store,
 		Status:          n.Ingest,
@@ -118,6 +126,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Users:           n.Users,
 		Recordings:      store,
 		RecordingsDir:   cfg.RecordDir(),
+		Exports:         exports,
+		Storage:         n.Retention,
+		Clocks:          clocks,
 		Log:             log.With("component", "http"),
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP)
@@ -166,14 +177,15 @@ func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
 	// Each part runs until ctx ends; one that fails stops the node. The
 	// recorder finishes and indexes its open segments on the way out, so
 	// the store is closed only after everyone returned.
-	parts := map[string]func(context.Context) error{"ingest": n.Ingest.Run, "retention": n.Retention.Run}
+	parts := map[string]func(context.Context) error{"ingest": n.Ingest.Run, "retention": n.Retention.Run,
+		"exports": pruneExports(ExportDir(n.Config.Data), pruneInterval, time.Now, n.Log.With("component", "export"))}
 	if n.Recorder != nil {
 		parts["recorder"] = n.Recorder.Run
 	}
+	errc := make(chan error, len(parts)+1) // every part and the HTTP server may fail once
 	for name, run := range parts {
 		wg.Add(1)
 		go func() {

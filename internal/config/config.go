@@ -30,6 +30,14 @@ type Config struct {
 
 	Ingest Ingest
 	Record Record
+	Export Export
+}
+
+// Export tunes evidence packages.
+type Export struct {
+	// Keep is how long the node keeps a package it made; at least a year,
+	// and retention never deletes one (export.Prune honours it).
+	Keep time.Duration
 }
 
 // Record tunes the recorder.
@@ -94,6 +102,7 @@ var options = []option{
 	{"record.min-free-bytes", "0", "and to keep at least this many bytes free", func(c *Config) any { return &c.Record.MinFreeBytes }},
 	{"record.event-margin", "2m", "footage within this of an event is deleted after continuous footage", func(c *Config) any { return &c.Record.EventMargin }},
 	{"record.retention-interval", "1m", "how often retention checks days, quotas and free space", func(c *Config) any { return &c.Record.RetentionInterval }},
+	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
 // Default returns the configuration with every default applied.
@@ -313,8 +322,15 @@ func (c *Config) Validate() error {
 	if c.Record.RetentionInterval < time.Second {
 		bad("record.retention-interval", "must be at least 1s, got %s", c.Record.RetentionInterval)
 	}
+	if c.Export.Keep < minExportKeep {
+		bad("export.keep", "must be at least %s (a year), got %s", minExportKeep, c.Export.Keep)
+	}
 	return errors.Join(errs...)
 }
+
+// minExportKeep is the shortest time evidence packages are kept: footage
+// used for a fine must stay usable for a year (export.MinKeep).
+const minExportKeep = 8760 * time.Hour
 
 // RecordDir is where recordings go.
 func (c *Config) RecordDir() string {

@@ -67,6 +67,7 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--log-level", "loud"}, want: "log-level"},
 		{args: []string{"--record.enabled", "maybe"}, want: "record.enabled"},
 		{args: []string{"--admin-password", "short"}, want: "admin-password"},
+		{args: []string{"--export.keep", "720h"}, want: "export.keep"},
 		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
 	} {
 		args := tc.args

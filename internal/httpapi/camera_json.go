@@ -290,6 +290,10 @@ type streamView struct {
 	PacketsLost      uint64              `json:"packets_lost"`
 	Reconnects       uint64              `json:"reconnects"`
 	LastFrameAt      *time.Time          `json:"last_frame_at"`
+	// ClockOffsetMS is the camera's clock minus the node's, in
+	// milliseconds; absent while unknown (no recorder, or the camera
+	// sends no time).
+	ClockOffsetMS *int64 `json:"clock_offset_ms,omitempty"`
 }
 
 func (s *Server) view(c *matthan.Camera) cameraView {
@@ -310,7 +314,14 @@ func (s *Server) view(c *matthan.Camera) cameraView {
 		statuses = s.deps.Status.Status(c.ID)
 	}
 	for _, role := range c.Roles() {
-		v.Streams = append(v.Streams, streamOf(c, role, statuses))
+		sv := streamOf(c, role, statuses)
+		if s.deps.Clocks != nil {
+			if off, ok := s.deps.Clocks.ClockOffset(c.ID, role); ok {
+				ms := off.Milliseconds()
+				sv.ClockOffsetMS = &ms
+			}
+		}
+		v.Streams = append(v.Streams, sv)
 	}
 	return v
 }

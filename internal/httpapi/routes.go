@@ -30,6 +30,22 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/cameras/{id}/hls/part.m4s", s.auth(canPlayBack, s.handleHLSPart))
 	mux.Handle("GET /api/cameras/{id}/thumbnail.jpg", s.auth(canPlayBack, s.handleThumbnail))
 
+	// Recording health: a camera's continuity per day, and the disk.
+	// Figures about recordings, not footage, so not audited.
+	mux.Handle("GET /api/cameras/{id}/continuity", s.auth(canPlayBack, s.handleContinuity))
+	mux.Handle("GET /api/storage", s.auth(canPlayBack, s.handleStorage))
+
+	// Evidence. Locks keep footage from retention for a case; creating and
+	// releasing one is audited (evidence.lock, evidence.unlock). Exports
+	// are signed packages; making one is audited by internal/export
+	// ("export", one row per camera), every download as export.download.
+	mux.Handle("POST /api/cameras/{id}/locks", s.auth(canPlayBack, s.handleCreateLock))
+	mux.Handle("GET /api/locks", s.auth(canPlayBack, s.handleListLocks))
+	mux.Handle("POST /api/locks/{lockID}/release", s.auth(canPlayBack, s.handleReleaseLock))
+	mux.Handle("POST /api/exports", s.auth(canPlayBack, s.handleCreateExport))
+	mux.Handle("GET /api/exports", s.auth(canPlayBack, s.handleListExports))
+	mux.Handle("GET /api/exports/{file}", s.auth(canPlayBack, s.handleDownloadExport)) // ID.zip
+
 	mux.Handle("GET /api/presets", s.auth(anyRole, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))
 }

@@ -1,6 +1,8 @@
 // Package httpapi serves the node's JSON API: the camera registry, brand
 // presets, health history and the audit log, playback of recordings (spans
-// and gaps, MP4 clips, HLS, thumbnails), plus /healthz and /metrics.
+// and gaps, MP4 clips, HLS, thumbnails), evidence locks and evidence
+// export, continuity reports and the storage forecast, plus /healthz and
+// /metrics.
 //
 // Every response body is JSON (except /healthz and /metrics); errors have the
 // shape {"error": {"code", "message", "message_vi", "fields": [...]}}.
@@ -21,6 +23,8 @@ import (
 
 	"matthan"
 	"matthan/internal/auth"
+	"matthan/internal/export"
+	"matthan/internal/retention"
 )
 
 // StatusSource reports the live health and figures of a camera's streams.
@@ -57,6 +61,29 @@ type Deps struct {
 	// FFmpeg is the ffmpeg binary thumbnails are decoded with; "" means
 	// "ffmpeg" on PATH.
 	FFmpeg string
+
+	// Exports makes and keeps evidence packages (export.Export with these
+	// Deps; packages are kept in Exports.ExportDir). nil: the export
+	// routes answer 404.
+	Exports *export.Deps
+	// Storage forecasts disk use and holds the storage alarms (the node's
+	// retention). nil: /api/storage answers 404.
+	Storage StorageSource
+	// Clocks says how far each camera's clock is from the node's (the
+	// recorder). nil: no clock_offset_ms is shown.
+	Clocks ClockSource
+}
+
+// StorageSource is what /api/storage shows; *retention.Retention is one.
+type StorageSource interface {
+	Forecast(ctx context.Context) (retention.Forecast, error)
+	Alarms() []retention.Alarm
+}
+
+// ClockSource measures camera clocks; *recorder.Recorder is one. ok is
+// false while a stream's offset is unknown.
+type ClockSource interface {
+	ClockOffset(cameraID string, role matthan.StreamRole) (offset time.Duration, ok bool)
 }
 
 // Server is the HTTP API. It holds no goroutines and no state of its own.
