@@ -1,9 +1,14 @@
 //go:build linux
 
-// Command ingest compares the CPU and memory that Mắt Thần's ingest spends
-// per camera stream with one ffmpeg per camera
-// (`ffmpeg -rtsp_transport tcp -i URL -c copy -f null -`), in the same run
-// against the same simulated cameras.
+// Command ingest compares the CPU and memory that Mắt Thần spends per
+// camera stream with one ffmpeg per camera, in the same run against the same
+// simulated cameras. Two modes:
+//
+//	-mode ingest  `matthan serve --record.enabled=false` against
+//	              `ffmpeg -rtsp_transport tcp -i URL -c copy -f null -`
+//	-mode record  `matthan serve` recording every stream (its defaults)
+//	              against `ffmpeg … -c copy -f segment -segment_time 300 …`
+//	              writing MP4 segments to the same disk
 //
 // It starts `matthan sim` once, registers N cameras (main streams only) in a
 // fresh data directory, then for each round runs two phases one after the
@@ -11,6 +16,11 @@
 //
 //	matthan  one `matthan serve` pulling all N streams over TCP
 //	ffmpeg   N ffmpeg processes, one per stream
+//
+// In record mode every round starts from empty directories; after each
+// phase the processes are stopped, so that open files are finished, and the
+// files are read back (ours: as fragmented MP4, for the container's overhead
+// and the timeline) and then deleted.
 //
 // Each phase waits until every stream flows, lets it settle for -warmup,
 // then measures one -window: CPU from /proc/PID/stat (utime+stime), memory
@@ -46,9 +56,13 @@ import (
 
 // Goals from issue 2: against one ffmpeg per camera, at least 2× less CPU
 // and 5× less memory per stream; 100 streams with no frame lost.
+// Goals of issue 3 (record mode): ours at most half of ffmpeg's CPU per
+// stream (the same 2× ratio), container overhead under 1%.
 const (
 	goalCPURatio     = 2.0
 	goalMemoryRatio  = 5.0
+	goalOverhead     = 0.01
+	recordStopGrace  = 2 * time.Minute // finishing N open segments, each fsynced
 	goalStreams      = 100
 	simFPS           = 25 // the simulator's main streams
 	stopGrace        = 5 * time.Second
@@ -68,7 +82,19 @@ type options struct {
 	readyTimeout time.Duration
 	simTimeout   time.Duration
 	only         string
+	mode         string
+	baseline     string
+	dir          string
+	exportCams   int
 }
+
+const (
+	modeIngest = "ingest"
+	modeRecord = "record"
+
+	baselineMP4  = "mp4"
+	baselineFMP4 = "fmp4"
+)
 
 func main() {
 	var o options
@@ -84,6 +110,10 @@ func main() {
 	flag.DurationVar(&o.readyTimeout, "ready-timeout", 90*time.Second, "how long a phase may take until every stream flows")
 	flag.DurationVar(&o.simTimeout, "sim-timeout", 10*time.Minute, "how long the simulator may take to start (the first run converts clips)")
 	flag.StringVar(&o.only, "only", "", "run only one phase: matthan or ffmpeg (no ratios then)")
+	flag.StringVar(&o.mode, "mode", modeIngest, "ingest: nothing written (ffmpeg to null, the node with recording off); record: both write segments to disk")
+	flag.StringVar(&o.baseline, "baseline", baselineMP4, "record mode: ffmpeg writes plain MP4 segments (mp4) or fragmented MP4 with 1 s fragments like ours (fmp4)")
+	flag.StringVar(&o.dir, "dir", os.TempDir(), "where data directories and ffmpeg's segments go (one disk for both sides)")
+	flag.IntVar(&o.exportCams, "export-cameras", 1, "record mode: cameras exported after the last round to time `matthan export` (0: none)")
 	flag.Parse()
 	if err := o.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/ingest:", err)
@@ -111,10 +141,16 @@ func (o *options) validate() error {
 		return fmt.Errorf("-repeat must be at least 1, got %d", o.repeat)
 	case o.only != "" && o.only != whoMatthan && o.only != whoFFmpeg:
 		return fmt.Errorf("-only must be %s or %s, got %q", whoMatthan, whoFFmpeg, o.only)
+	case o.mode != modeIngest && o.mode != modeRecord:
+		return fmt.Errorf("-mode must be %s or %s, got %q", modeIngest, modeRecord, o.mode)
+	case o.baseline != baselineMP4 && o.baseline != baselineFMP4:
+		return fmt.Errorf("-baseline must be %s or %s, got %q", baselineMP4, baselineFMP4, o.baseline)
+	case o.exportCams < 0 || o.exportCams > o.streams:
+		return fmt.Errorf("-export-cameras must be from 0 to -streams, got %d", o.exportCams)
 	}
 	if o.out == "" {
 		o.out = filepath.Join("bench", "results",
-			fmt.Sprintf("ingest-N%d-%s", o.streams, time.Now().Format("20060102-150405")))
+			fmt.Sprintf("%s-N%d-%s", o.mode, o.streams, time.Now().Format("20060102-150405")))
 	}
 	return nil
 }
@@ -130,8 +166,10 @@ type bench struct {
 	procs   children
 	sim     *child
 	simAddr string
-	data    string // the node's data directory, cameras registered
+	data    string // ingest mode: the node's data directory, cameras registered
 	logs    []io.Closer
+	// exportOK: `matthan export` exists, so record mode times it.
+	exportOK bool
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -152,13 +190,16 @@ func run(ctx context.Context, o options) (err error) {
 	if err := b.startSim(ctx); err != nil {
 		return err
 	}
-	b.data, err = os.MkdirTemp("", "matthan-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(b.data)
-	if err := register(ctx, b.data, b.simAddr, o.streams); err != nil {
-		return err
+	if o.mode == modeIngest {
+		if b.data, err = b.newData(ctx); err != nil {
+			return err
+		}
+		defer os.RemoveAll(b.data)
+	} else if o.exportCams > 0 {
+		b.exportOK = exportSupported(o.matthan)
+		if !b.exportOK {
+			fmt.Printf("%s has no export command: export speed not measured\n", o.matthan)
+		}
 	}
 
 	var results []*phaseResult
@@ -197,7 +238,8 @@ func run(ctx context.Context, o options) (err error) {
 func (o options) asMap() map[string]any {
 	return map[string]any{
 		"streams": o.streams, "warmup": o.warmup.String(), "window": o.window.String(),
-		"repeat": o.repeat, "only": o.only,
+		"repeat": o.repeat, "only": o.only, "mode": o.mode, "baseline": o.baseline, "dir": o.dir,
+		"export_cameras": o.exportCams,
 	}
 }
 
@@ -205,12 +247,16 @@ func (o options) asMap() map[string]any {
 // without their conditions.
 func describeMachine(o options) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ingest benchmark  %s\n", time.Now().Format(time.RFC3339))
+	fmt.Fprintf(&b, "%s benchmark  %s\n", o.mode, time.Now().Format(time.RFC3339))
 	fmt.Fprintf(&b, "  streams %d, warm-up %s, window %s, rounds %d (medians reported)\n", o.streams, o.warmup, o.window, o.repeat)
 	fmt.Fprintf(&b, "  machine: %d CPUs, load average %s at start\n", runtime.NumCPU(), loadAverage())
 	fmt.Fprintf(&b, "  %s\n", firstLine(o.matthan, "version"))
 	fmt.Fprintf(&b, "  %s\n", firstLine(o.ffmpeg, "-hide_banner", "-version"))
-	fmt.Fprintf(&b, "  baseline per stream: %s %s\n", o.ffmpeg, strings.Join(ffmpegArgs("URL"), " "))
+	fmt.Fprintf(&b, "  baseline per stream: %s %s\n", o.ffmpeg, strings.Join(o.ffmpegArgs("URL", "DIR/cam-NNN"), " "))
+	fmt.Fprintf(&b, "  ours: %s %s\n", o.matthan, strings.Join(o.serveArgs("DATA"), " "))
+	if o.mode == modeRecord {
+		fmt.Fprintf(&b, "  files in %s (%s)\n", o.dir, diskOf(o.dir))
+	}
 	return b.String()
 }
 
@@ -291,6 +337,33 @@ func (r *readyWriter) Write(p []byte) (int, error) {
 	return r.w.Write(p)
 }
 
+// newData makes a fresh data directory with the cameras registered.
+func (b *bench) newData(ctx context.Context) (string, error) {
+	dir, err := os.MkdirTemp(b.o.dir, "matthan-bench-")
+	if err != nil {
+		return "", err
+	}
+	if err := register(ctx, dir, b.simAddr, b.o.streams); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// diskOf says which file system holds dir, as df does.
+func diskOf(dir string) string {
+	out, err := exec.Command("df", "-h", "--output=source,size,avail", dir).Output()
+	if err != nil {
+		return "df: " + err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) < 3 {
+		return string(out)
+	}
+	return fmt.Sprintf("%s, %s, %s free", f[0], f[1], f[2])
+}
+
 // register adds the simulated cameras to a fresh store, main streams only
 // (no sub URL), so the node pulls exactly one stream per camera.
 func register(ctx context.Context, dir, simAddr string, n int) error {
@@ -327,10 +400,31 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// ffmpegArgs is the baseline command for one stream. -nostdin only stops
-// ffmpeg polling the terminal for keys: if anything it makes ffmpeg cheaper.
-func ffmpegArgs(url string) []string {
-	return []string{"-nostdin", "-rtsp_transport", "tcp", "-i", url, "-c", "copy", "-f", "null", "-"}
+// ffmpegArgs is the baseline command for one stream; in record mode it
+// writes prefix-000.mp4, prefix-001.mp4, … -nostdin only stops ffmpeg
+// polling the terminal for keys: if anything it makes ffmpeg cheaper.
+func (o *options) ffmpegArgs(url, prefix string) []string {
+	args := []string{"-nostdin", "-rtsp_transport", "tcp", "-i", url, "-c", "copy"}
+	if o.mode == modeIngest {
+		return append(args, "-f", "null", "-")
+	}
+	// Like our recorder: 5-minute files, each cut at a keyframe (the
+	// segment muxer's default) and starting at time 0.
+	args = append(args, "-f", "segment", "-segment_time", "300", "-reset_timestamps", "1", "-segment_format", "mp4")
+	if o.baseline == baselineFMP4 {
+		// Crash-safe like ours: fragments of at most 1 s, no index at the end.
+		args = append(args, "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000")
+	}
+	return append(args, prefix+"-%03d.mp4")
+}
+
+// serveArgs is our side, less the addresses.
+func (o *options) serveArgs(data string) []string {
+	args := []string{"serve", "--data", data, "--ingest.transport", "tcp", "--log-level", "warn"}
+	if o.mode == modeIngest {
+		args = append(args, "--record.enabled=false") // nothing written, like ffmpeg to null
+	}
+	return args
 }
 
 // phase is what one side of the comparison runs.
@@ -351,6 +445,7 @@ type streamCount struct {
 	Bytes      uint64    // 0 when unknown
 	Lost       uint64
 	Reconnects uint64
+	Skips      uint64 // ours: a consumer (the recorder) fell behind and was moved ahead
 }
 
 // nodePhase is one `matthan serve` pulling every stream.
@@ -360,7 +455,7 @@ type nodePhase struct {
 	client  *http.Client
 }
 
-func (b *bench) startNode(round int) (*nodePhase, error) {
+func (b *bench) startNode(round int, data string) (*nodePhase, error) {
 	httpAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -373,8 +468,7 @@ func (b *bench) startNode(round int) (*nodePhase, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := startChild(b.o.matthan, []string{"serve", "--data", b.data, "--http", httpAddr, "--rtsp", rtspAddr,
-		"--ingest.transport", "tcp", "--log-level", "warn"}, log, log)
+	c, err := startChild(b.o.matthan, append(b.o.serveArgs(data), "--http", httpAddr, "--rtsp", rtspAddr), log, log)
 	if err != nil {
 		return nil, err
 	}
@@ -416,7 +510,7 @@ func (p *nodePhase) counts(ctx context.Context) (map[string]streamCount, error) 
 	}
 	out := make(map[string]streamCount, len(figs))
 	for k, f := range figs {
-		out[k] = streamCount{Up: f.Up, Frames: f.Frames, At: now, Bytes: f.Bytes, Lost: f.Lost, Reconnects: f.Reconnects}
+		out[k] = streamCount{Up: f.Up, Frames: f.Frames, At: now, Bytes: f.Bytes, Lost: f.Lost, Reconnects: f.Reconnects, Skips: f.Skips}
 	}
 	return out, nil
 }
@@ -427,12 +521,12 @@ type ffmpegPhase struct {
 	watchers []*ffmpegWatcher
 }
 
-func (b *bench) startFFmpeg(ctx context.Context) (*ffmpegPhase, error) {
+func (b *bench) startFFmpeg(ctx context.Context, dir string) (*ffmpegPhase, error) {
 	p := &ffmpegPhase{}
 	for i := range b.o.streams {
 		w := newFFmpegWatcher()
 		url := "rtsp://" + b.simAddr + "/" + sim.CameraID(i) + "/main"
-		c, err := startChild(b.o.ffmpeg, ffmpegArgs(url), nil, w)
+		c, err := startChild(b.o.ffmpeg, b.o.ffmpegArgs(url, filepath.Join(dir, sim.CameraID(i))), nil, w)
 		if err != nil {
 			return p, err
 		}
@@ -483,6 +577,7 @@ type phaseResult struct {
 	Window  float64 `json:"window_s"` // measured length
 
 	CPUTicks         uint64    `json:"cpu_ticks"`            // utime+stime over the window, all processes
+	SysTicks         uint64    `json:"sys_ticks"`            // of which stime: in the kernel (syscalls, writes, fsync)
 	CPUPercentStream float64   `json:"cpu_percent_stream"`   // % of one core per stream
 	PSSKiB           uint64    `json:"pss_kib"`              // median of samples, all processes
 	RSSKiB           uint64    `json:"rss_kib"`              // median of samples, all processes (shared pages counted each time)
@@ -492,17 +587,39 @@ type phaseResult struct {
 	Load             string    `json:"load_average"`         // 1-minute, at the window's end
 	Lost             uint64    `json:"lost_packets"`         // RTP packets lost over the window
 	Reconnects       uint64    `json:"reconnects"`           // ours only
+	Skips            uint64    `json:"skips"`                // ours only: recorder moved ahead to a keyframe
 	Streaming        int       `json:"streaming"`            // streams up at the window's end
 	Frames           []float64 `json:"frames"`               // per stream, scaled to the window
 	MbitStream       float64   `json:"mbit_stream"`          // median bitrate (ours only)
+
+	// Record mode, read after the phase stopped.
+	Disk          *diskFigures  `json:"disk,omitempty"`
+	ReceivedBytes uint64        `json:"received_bytes,omitempty"` // ours: /metrics just before stopping, all streams
+	StopS         float64       `json:"stop_s,omitempty"`         // how long stopping took (ours: finishing segments)
+	StopErr       string        `json:"stop_error,omitempty"`     // ours: the node did not exit cleanly
+	RecordShort   []string      `json:"record_short,omitempty"`   // ours: streams with frames received but not in the files
+	Export        *exportResult `json:"export,omitempty"`
 }
 
 func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResult, error) {
 	var p phase
 	var started []*child
+	dir := b.data // where the phase writes: the node's data or ffmpeg's segments
+	if b.o.mode == modeRecord {
+		var err error
+		if who == whoMatthan {
+			dir, err = b.newData(ctx)
+		} else {
+			dir, err = os.MkdirTemp(b.o.dir, "ffmpeg-bench-")
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir) // gigabytes at 100 streams: never kept
+	}
 	switch who {
 	case whoMatthan:
-		np, err := b.startNode(round)
+		np, err := b.startNode(round, dir)
 		if np != nil {
 			p, started = np, []*child{np.node}
 		}
@@ -510,7 +627,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 			return nil, err
 		}
 	case whoFFmpeg:
-		fp, err := b.startFFmpeg(ctx)
+		fp, err := b.startFFmpeg(ctx, dir)
 		if fp != nil {
 			p, started = fp, fp.procs
 		}
@@ -537,7 +654,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 		return nil, err
 	}
 	t0 := time.Now()
-	cpu0, err := sumTicks(p.pids())
+	cpu0, sys0, err := sumTicks(p.pids())
 	if err != nil {
 		return nil, err
 	}
@@ -559,7 +676,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 		}
 		pss, rss = append(pss, float64(m.PSS)), append(rss, float64(m.RSS))
 	}
-	cpu1, err := sumTicks(p.pids())
+	cpu1, sys1, err := sumTicks(p.pids())
 	if err != nil {
 		return nil, err
 	}
@@ -582,6 +699,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 	res := &phaseResult{
 		Who: who, Round: round + 1, Streams: n, Window: window,
 		CPUTicks:      cpu1 - cpu0,
+		SysTicks:      sys1 - sys0,
 		PSSKiB:        uint64(median(pss)),
 		RSSKiB:        uint64(median(rss)),
 		SimCPUPercent: 100 * float64(sim1-sim0) / clockTicks / window,
@@ -599,6 +717,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 		}
 		res.Lost += z.Lost - a.Lost
 		res.Reconnects += z.Reconnects - a.Reconnects
+		res.Skips += z.Skips - a.Skips
 		// Frames over the time between the two readings, scaled to the
 		// window (ffmpeg's progress line comes only every half second).
 		var frames float64
@@ -613,7 +732,56 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 	if len(mbit) > 0 {
 		res.MbitStream = median(mbit)
 	}
+	if b.o.mode == modeRecord {
+		if err := b.collect(ctx, res, p, started, dir); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// collect stops a record-mode phase and reads what it wrote.
+func (b *bench) collect(ctx context.Context, res *phaseResult, p phase, started []*child, dir string) error {
+	var last map[string]streamCount
+	if res.Who == whoMatthan {
+		// Bytes received, read as close to the stop as possible.
+		var err error
+		if last, err = p.counts(ctx); err != nil {
+			return err
+		}
+		for _, c := range last {
+			res.ReceivedBytes += c.Bytes
+		}
+	}
+	t0 := time.Now()
+	b.procs.stop(recordStopGrace, started...)
+	res.StopS = time.Since(t0).Seconds()
+	if res.Who == whoFFmpeg {
+		d, err := sumFiles(dir)
+		res.Disk = &d
+		return err
+	}
+	if np := p.(*nodePhase); np.node.err != nil {
+		res.StopErr = np.node.err.Error()
+	}
+	d, err := scanRecordings(filepath.Join(dir, "recordings"))
+	if err != nil {
+		return err
+	}
+	res.Disk = &d
+	for i := range b.o.streams {
+		id := sim.CameraID(i)
+		received := last[id+"/main"].Frames
+		if recorded := d.Frames[id]; recorded+recordSlack < int64(received) || d.Holes[id] > 0 {
+			res.RecordShort = append(res.RecordShort, fmt.Sprintf("%s: %d of %d frames recorded, %d holes", id, recorded, received, d.Holes[id]))
+		}
+	}
+	if b.exportOK && res.Round == b.o.repeat {
+		if res.Export, err = b.timeExport(ctx, dir); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	return nil
 }
 
 // waitFlowing waits until every stream of the phase has delivered frames.
@@ -645,16 +813,17 @@ func (b *bench) waitFlowing(ctx context.Context, p phase) error {
 	}
 }
 
-func sumTicks(pids []int) (uint64, error) {
-	var sum uint64
+// sumTicks returns the CPU time of processes, all and in the kernel (stime).
+func sumTicks(pids []int) (all, sys uint64, err error) {
 	for _, pid := range pids {
-		t, err := cpuTicks(pid)
+		u, s, err := cpuTimes(pid)
 		if err != nil {
-			return 0, fmt.Errorf("CPU of process %d: %w", pid, err)
+			return 0, 0, fmt.Errorf("CPU of process %d: %w", pid, err)
 		}
-		sum += t
+		all += u + s
+		sys += s
 	}
-	return sum, nil
+	return all, sys, nil
 }
 
 func sumMemory(pids []int) (memory, error) {
@@ -705,13 +874,51 @@ func framesShort(frames, expected float64) bool {
 // line is one phase's figures, printed as it is measured.
 func (r *phaseResult) line() string {
 	lo, med, hi := spread(r.Frames)
-	s := fmt.Sprintf("cpu %.3f%%/stream, PSS %.2f MiB/stream (RSS total %.0f MiB), lost %d, frames/stream %.0f/%.0f/%.0f of %.0f, streaming %d/%d, sim %.0f%%, machine busy %.0f%%, load %s",
-		r.CPUPercentStream, r.PSSMiBStream, float64(r.RSSKiB)/1024, r.Lost, lo, med, hi, r.Window*simFPS,
+	s := fmt.Sprintf("cpu %.3f%%/stream (%.0f%% in the kernel), PSS %.2f MiB/stream (RSS total %.0f MiB), lost %d, frames/stream %.0f/%.0f/%.0f of %.0f, streaming %d/%d, sim %.0f%%, machine busy %.0f%%, load %s",
+		r.CPUPercentStream, r.sysShare(), r.PSSMiBStream, float64(r.RSSKiB)/1024, r.Lost, lo, med, hi, r.Window*simFPS,
 		r.Streaming, r.Streams, r.SimCPUPercent, r.MachineBusy, r.Load)
 	if r.Who == whoMatthan {
-		s += fmt.Sprintf(", reconnects %d, %.2f Mbit/s/stream", r.Reconnects, r.MbitStream)
+		s += fmt.Sprintf(", reconnects %d, skips %d, %.2f Mbit/s/stream", r.Reconnects, r.Skips, r.MbitStream)
+	}
+	if r.Disk != nil {
+		s += "\n  " + r.diskLine()
+	}
+	if r.Export != nil {
+		s += "\n  " + r.Export.line()
 	}
 	return s
+}
+
+// sysShare is the share of the CPU time spent in the kernel, in percent.
+func (r *phaseResult) sysShare() float64 {
+	if r.CPUTicks == 0 {
+		return 0
+	}
+	return 100 * float64(r.SysTicks) / float64(r.CPUTicks)
+}
+
+// diskLine says what a record-mode phase left on disk.
+func (r *phaseResult) diskLine() string {
+	d := r.Disk
+	s := fmt.Sprintf("stopped in %.1f s; on disk %d files, %.1f MB", r.StopS, d.Files, float64(d.Bytes)/1e6)
+	if r.Who == whoMatthan {
+		s += fmt.Sprintf(" holding %.1f MB of samples: container overhead %.3f%%; received %.1f MB (disk/received %+.3f%%); %d damaged, %d quarantined, %d streams short",
+			float64(d.SampleBytes)/1e6, 100*d.overhead(), float64(r.ReceivedBytes)/1e6, 100*r.diskVsReceived(), d.BadFiles, d.Quarantined, len(r.RecordShort))
+	}
+	if r.StopErr != "" {
+		s += "; the node did not exit cleanly: " + r.StopErr
+	}
+	return s
+}
+
+// diskVsReceived compares bytes on disk with payload bytes received. It
+// understates the container's share: frames before the first keyframe are
+// received but cannot start a file.
+func (r *phaseResult) diskVsReceived() float64 {
+	if r.Disk == nil || r.ReceivedBytes == 0 {
+		return 0
+	}
+	return float64(r.Disk.Bytes)/float64(r.ReceivedBytes) - 1
 }
 
 func spread(xs []float64) (lo, med, hi float64) {
@@ -724,17 +931,17 @@ func spread(xs []float64) (lo, med, hi float64) {
 // summarize prints the per-round figures, their medians, and the goals.
 func summarize(o options, results []*phaseResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-7s  %-5s  %-7s  %11s  %14s  %10s  %4s  %-26s  %6s  %6s\n",
-		"streams", "round", "who", "cpu%/stream", "PSS MiB/stream", "RSS MiB", "lost", "frames/stream(min/med/max)", "sim%", "busy%")
-	row := func(round, who string, cpu, pss, rss float64, lost uint64, frames []float64, simCPU, busy float64) {
+	fmt.Fprintf(&b, "%-7s  %-5s  %-7s  %11s  %4s  %14s  %10s  %4s  %-26s  %6s  %6s\n",
+		"streams", "round", "who", "cpu%/stream", "sys%", "PSS MiB/stream", "RSS MiB", "lost", "frames/stream(min/med/max)", "sim%", "busy%")
+	row := func(round, who string, cpu, sys, pss, rss float64, lost uint64, frames []float64, simCPU, busy float64) {
 		lo, med, hi := spread(frames)
-		fmt.Fprintf(&b, "%-7d  %-5s  %-7s  %11.3f  %14.2f  %10.0f  %4d  %-26s  %6.0f  %6.0f\n",
-			o.streams, round, who, cpu, pss, rss, lost, fmt.Sprintf("%.0f/%.0f/%.0f", lo, med, hi), simCPU, busy)
+		fmt.Fprintf(&b, "%-7d  %-5s  %-7s  %11.3f  %4.0f  %14.2f  %10.0f  %4d  %-26s  %6.0f  %6.0f\n",
+			o.streams, round, who, cpu, sys, pss, rss, lost, fmt.Sprintf("%.0f/%.0f/%.0f", lo, med, hi), simCPU, busy)
 	}
 	by := map[string][]*phaseResult{}
 	for _, r := range results {
 		by[r.Who] = append(by[r.Who], r)
-		row(fmt.Sprint(r.Round), r.Who, r.CPUPercentStream, r.PSSMiBStream, float64(r.RSSKiB)/1024, r.Lost, r.Frames, r.SimCPUPercent, r.MachineBusy)
+		row(fmt.Sprint(r.Round), r.Who, r.CPUPercentStream, r.sysShare(), r.PSSMiBStream, float64(r.RSSKiB)/1024, r.Lost, r.Frames, r.SimCPUPercent, r.MachineBusy)
 	}
 	med := map[string]*phaseResult{}
 	for _, who := range []string{whoMatthan, whoFFmpeg} {
@@ -766,10 +973,18 @@ func summarize(o options, results []*phaseResult) string {
 			Frames:           frames,
 		}
 		med[who] = m
-		row("med", who, m.CPUPercentStream, m.PSSMiBStream, float64(m.RSSKiB)/1024, m.Lost, m.Frames, m.SimCPUPercent, m.MachineBusy)
+		row("med", who, m.CPUPercentStream, pick(func(r *phaseResult) float64 { return r.sysShare() }), m.PSSMiBStream, float64(m.RSSKiB)/1024, m.Lost, m.Frames, m.SimCPUPercent, m.MachineBusy)
 	}
-	b.WriteString("(cpu% is of one core; PSS median of 5 samples per window; lost = RTP packets lost, all rounds;\n" +
+	b.WriteString("(cpu% is of one core; sys% = its share spent in the kernel; PSS median of 5 samples per window; lost = RTP packets lost, all rounds;\n" +
 		" frames per stream over a window, all rounds; sim% = the simulator, busy% = the whole machine)\n\n")
+	for _, r := range results {
+		if r.Disk != nil {
+			fmt.Fprintf(&b, "round %d %-7s %s\n", r.Round, r.Who, r.diskLine())
+		}
+	}
+	if o.mode == modeRecord {
+		b.WriteString("\n")
+	}
 
 	ours, theirs := by[whoMatthan], by[whoFFmpeg]
 	if len(ours) > 0 && len(theirs) > 0 {
@@ -786,8 +1001,29 @@ func summarize(o options, results []*phaseResult) string {
 		cpu, mem := median(cpuR), median(memR)
 		fmt.Fprintf(&b, "ffmpeg/ours CPU = %.1f×, memory = %.1f×  (medians of per-round ratios; CPU %s, memory %s)\n",
 			cpu, mem, fmtRatios(cpuR), fmtRatios(memR))
-		fmt.Fprintf(&b, "  goal CPU    ≥ %.0f×: %s\n", goalCPURatio, passFail(cpu >= goalCPURatio))
-		fmt.Fprintf(&b, "  goal memory ≥ %.0f×: %s\n", goalMemoryRatio, passFail(mem >= goalMemoryRatio))
+		if o.mode == modeIngest {
+			fmt.Fprintf(&b, "  goal CPU    ≥ %.0f×: %s\n", goalCPURatio, passFail(cpu >= goalCPURatio))
+			fmt.Fprintf(&b, "  goal memory ≥ %.0f×: %s\n", goalMemoryRatio, passFail(mem >= goalMemoryRatio))
+		} else {
+			fmt.Fprintf(&b, "  goal ours CPU ≤ %.1f × ffmpeg (ours = %.2f × ffmpeg): %s\n", 1/goalCPURatio, 1/cpu, passFail(cpu >= goalCPURatio))
+			fmt.Fprintf(&b, "  memory: no goal in record mode (ours = %.2f × ffmpeg)\n", 1/mem)
+		}
+	}
+	if o.mode == modeRecord && len(ours) > 0 {
+		var over, raw []float64
+		for _, r := range ours {
+			if r.Disk != nil {
+				over, raw = append(over, r.Disk.overhead()), append(raw, r.diskVsReceived())
+			}
+		}
+		fmt.Fprintf(&b, "  goal container overhead < %.0f%% (bytes on disk beyond the samples in them; median %.3f%%, rounds %s): %s\n",
+			100*goalOverhead, 100*median(over), fmtPercents(over), passFail(len(over) > 0 && median(over) < goalOverhead))
+		fmt.Fprintf(&b, "    bytes on disk / payload bytes received − 1: %s (frames before each stream's first keyframe are received, not recorded)\n", fmtPercents(raw))
+	}
+	for _, r := range ours {
+		if r.Export != nil {
+			fmt.Fprintf(&b, "  %s\n    (%s)\n", r.Export.line(), r.Export.Command)
+		}
 	}
 	if len(ours) > 0 {
 		ok, why := noLoss(ours)
@@ -812,15 +1048,27 @@ func noLoss(rs []*phaseResult) (bool, string) {
 				short++
 			}
 		}
-		if r.Lost > 0 || r.Reconnects > 0 || r.Streaming < r.Streams || short > 0 {
-			problems = append(problems, fmt.Sprintf("round %d: %d packets lost, %d reconnects, %d/%d streaming, %d streams short of %.0f frames",
-				r.Round, r.Lost, r.Reconnects, r.Streaming, r.Streams, short, expected))
+		if r.Lost > 0 || r.Reconnects > 0 || r.Skips > 0 || r.Streaming < r.Streams || short > 0 {
+			problems = append(problems, fmt.Sprintf("round %d: %d packets lost, %d reconnects, %d skips, %d/%d streaming, %d streams short of %.0f frames",
+				r.Round, r.Lost, r.Reconnects, r.Skips, r.Streaming, r.Streams, short, expected))
+		}
+		if d := r.Disk; d != nil && (len(r.RecordShort) > 0 || d.BadFiles > 0 || d.Quarantined > 0 || r.StopErr != "") {
+			problems = append(problems, fmt.Sprintf("round %d recordings: %d damaged files, %d quarantined, stop error %q, %d streams short: %s",
+				r.Round, d.BadFiles, d.Quarantined, r.StopErr, len(r.RecordShort), strings.Join(r.RecordShort[:min(3, len(r.RecordShort))], "; ")))
 		}
 	}
 	if len(problems) > 0 {
 		return false, " — " + strings.Join(problems, "; ")
 	}
 	return true, ""
+}
+
+func fmtPercents(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%+.3f%%", 100*x)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 func fmtRatios(xs []float64) string {

@@ -20,6 +20,7 @@ type streamFigures struct {
 	Bytes      uint64
 	Lost       uint64
 	Reconnects uint64
+	Skips      uint64
 }
 
 // parseNodeMetrics reads the per-stream families the benchmark needs from the
@@ -53,6 +54,8 @@ func parseNodeMetrics(b []byte) (map[string]streamFigures, error) {
 			set = func(f *streamFigures, v float64) { f.Lost = uint64(v) }
 		case "matthan_stream_reconnects_total":
 			set = func(f *streamFigures, v float64) { f.Reconnects = uint64(v) }
+		case "matthan_stream_skips_total":
+			set = func(f *streamFigures, v float64) { f.Skips = uint64(v) }
 		default:
 			continue
 		}

@@ -89,6 +89,7 @@ matthan_stream_frames_total{camera="cam-002",stream="main"} 10
 matthan_stream_bytes_total{camera="cam-001",stream="main"} 5000
 matthan_stream_packets_lost_total{camera="cam-001",stream="main"} 3
 matthan_stream_reconnects_total{camera="cam-002",stream="main"} 2
+matthan_stream_skips_total{camera="cam-002",stream="main"} 4
 matthan_stream_fps{camera="cam-001",stream="main"} 25
 matthan_stream_state{camera="cam-001",stream="main",state="streaming"} 1
 go_goroutines 12
@@ -99,7 +100,7 @@ go_goroutines 12
 	}
 	want := map[string]streamFigures{
 		"cam-001/main": {Up: true, Frames: 1234500, Bytes: 5000, Lost: 3},
-		"cam-002/main": {Frames: 10, Reconnects: 2},
+		"cam-002/main": {Frames: 10, Reconnects: 2, Skips: 4},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d streams, want %d: %+v", len(got), len(want), got)
@@ -166,6 +167,12 @@ func TestNoLoss(t *testing.T) {
 		{"reconnected", phaseResult{Streams: 3, Streaming: 3, Window: 20, Reconnects: 1, Frames: full(3, 500)}, false},
 		{"a stream down", phaseResult{Streams: 3, Streaming: 2, Window: 20, Frames: full(3, 500)}, false},
 		{"a stream short", phaseResult{Streams: 3, Streaming: 3, Window: 20, Frames: []float64{500, 480, 500}}, false},
+		{"recorder skipped", phaseResult{Streams: 3, Streaming: 3, Window: 20, Skips: 1, Frames: full(3, 500)}, false},
+		{"recorded whole", phaseResult{Streams: 3, Streaming: 3, Window: 20, Frames: full(3, 500), Disk: &diskFigures{Files: 3}}, true},
+		{"recording short", phaseResult{Streams: 3, Streaming: 3, Window: 20, Frames: full(3, 500), Disk: &diskFigures{Files: 3},
+			RecordShort: []string{"cam-002: 400 of 900 frames recorded, 1 holes"}}, false},
+		{"recording damaged", phaseResult{Streams: 3, Streaming: 3, Window: 20, Frames: full(3, 500), Disk: &diskFigures{Files: 3, BadFiles: 1}}, false},
+		{"node killed", phaseResult{Streams: 3, Streaming: 3, Window: 20, Frames: full(3, 500), Disk: &diskFigures{Files: 3}, StopErr: "signal: killed"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,35 +17,47 @@ const clockTicks = 100
 
 // cpuTicks returns utime+stime of a process (all its threads), in clock ticks.
 func cpuTicks(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	return parseStatTicks(b)
+	user, sys, err := cpuTimes(pid)
+	return user + sys, err
 }
 
-// parseStatTicks reads fields 14 (utime) and 15 (stime) of /proc/PID/stat.
+// cpuTimes returns utime and stime of a process (all its threads), in clock ticks.
+func cpuTimes(pid int) (user, sys uint64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseStatTimes(b)
+}
+
+// parseStatTicks returns utime+stime from /proc/PID/stat.
+func parseStatTicks(b []byte) (uint64, error) {
+	user, sys, err := parseStatTimes(b)
+	return user + sys, err
+}
+
+// parseStatTimes reads fields 14 (utime) and 15 (stime) of /proc/PID/stat.
 // The command name (field 2) may hold spaces and parentheses, so fields are
 // counted from the last ')'.
-func parseStatTicks(b []byte) (uint64, error) {
+func parseStatTimes(b []byte) (user, sys uint64, err error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("stat: no command name in %q", b)
+		return 0, 0, fmt.Errorf("stat: no command name in %q", b)
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state), so field n is f[n-3].
 	if len(f) < 13 {
-		return 0, fmt.Errorf("stat: %d fields after the command name, want at least 13", len(f))
+		return 0, 0, fmt.Errorf("stat: %d fields after the command name, want at least 13", len(f))
 	}
 	utime, err := strconv.ParseUint(f[11], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("stat utime: %w", err)
+		return 0, 0, fmt.Errorf("stat utime: %w", err)
 	}
 	stime, err := strconv.ParseUint(f[12], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("stat stime: %w", err)
+		return 0, 0, fmt.Errorf("stat stime: %w", err)
 	}
-	return utime + stime, nil
+	return utime, stime, nil
 }
 
 // memory is a process's resident memory, in KiB.
