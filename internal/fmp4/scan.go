@@ -133,7 +133,7 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 	off := int64(0)
 	sawFtyp, sawMoov := false, false
 	for off < size {
-		typ, boxSize, hlen, err := readHeader(r, off, size, hdr[:])
+		typ, boxSize, hlen, err := ReadBoxHeader(r, off, size, hdr[:])
 		if err != nil {
 			f.Stop = err
 			break
@@ -141,7 +141,7 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 		if !sawMoov {
 			switch {
 			case !sawFtyp && typ != "ftyp":
-				return nil, fmt.Errorf("%w: starts with %q", ErrNoInit, printable(typ))
+				return nil, fmt.Errorf("%w: starts with %q", ErrNoInit, Printable(typ))
 			case typ == "ftyp":
 				sawFtyp = true
 			case typ == "moov":
@@ -185,7 +185,7 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 			}
 		case "styp", "sidx", "prft", "udta", "uuid":
 		default:
-			f.Stop = fmt.Errorf("fmp4: unexpected box %q at %d", printable(typ), off)
+			f.Stop = fmt.Errorf("fmp4: unexpected box %q at %d", Printable(typ), off)
 			return f, nil
 		}
 		off += boxSize
@@ -206,8 +206,9 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 	return f, nil
 }
 
-// readHeader reads the box header at off and checks the box fits in size.
-func readHeader(r io.ReaderAt, off, size int64, hdr []byte) (typ string, boxSize, hlen int64, err error) {
+// ReadBoxHeader reads the box header at off (hdr holds at least 16 bytes)
+// and checks the box fits in size.
+func ReadBoxHeader(r io.ReaderAt, off, size int64, hdr []byte) (typ string, boxSize, hlen int64, err error) {
 	if size-off < 8 {
 		return "", 0, 0, fmt.Errorf("fmp4: %d stray bytes at %d", size-off, off)
 	}
@@ -218,7 +219,7 @@ func readHeader(r io.ReaderAt, off, size int64, hdr []byte) (typ string, boxSize
 	typ = string(hdr[4:8])
 	switch boxSize {
 	case 0: // to the end of the file: never written by us, and cannot be checked
-		return "", 0, 0, fmt.Errorf("fmp4: open-ended box %q at %d", printable(typ), off)
+		return "", 0, 0, fmt.Errorf("fmp4: open-ended box %q at %d", Printable(typ), off)
 	case 1:
 		if size-off < 16 {
 			return "", 0, 0, fmt.Errorf("fmp4: cut box header at %d", off)
@@ -228,15 +229,15 @@ func readHeader(r io.ReaderAt, off, size int64, hdr []byte) (typ string, boxSize
 		}
 		u := binary.BigEndian.Uint64(hdr[8:16])
 		if u > uint64(size) {
-			return "", 0, 0, fmt.Errorf("fmp4: box %q at %d is cut short", printable(typ), off)
+			return "", 0, 0, fmt.Errorf("fmp4: box %q at %d is cut short", Printable(typ), off)
 		}
 		boxSize, hlen = int64(u), 16
 	}
 	if boxSize < hlen {
-		return "", 0, 0, fmt.Errorf("fmp4: box %q at %d has size %d", printable(typ), off, boxSize)
+		return "", 0, 0, fmt.Errorf("fmp4: box %q at %d has size %d", Printable(typ), off, boxSize)
 	}
 	if boxSize > size-off {
-		return "", 0, 0, fmt.Errorf("fmp4: box %q at %d is cut short", printable(typ), off)
+		return "", 0, 0, fmt.Errorf("fmp4: box %q at %d is cut short", Printable(typ), off)
 	}
 	return typ, boxSize, hlen, nil
 }
@@ -254,12 +255,12 @@ func readFragment(r io.ReaderAt, off, moofSize, hlen, size int64, tracks []ScanT
 	}
 	var hdr [16]byte
 	mdatOff := off + moofSize
-	typ, mdatSize, mdatHlen, err := readHeader(r, mdatOff, size, hdr[:])
+	typ, mdatSize, mdatHlen, err := ReadBoxHeader(r, mdatOff, size, hdr[:])
 	if err != nil {
 		return fr, 0, fmt.Errorf("fmp4: fragment at %d: %w", off, err)
 	}
 	if typ != "mdat" {
-		return fr, 0, fmt.Errorf("fmp4: moof at %d is followed by %q, not mdat", off, printable(typ))
+		return fr, 0, fmt.Errorf("fmp4: moof at %d is followed by %q, not mdat", off, Printable(typ))
 	}
 	// Sample data must lie inside the mdat, measured from the moof.
 	dataFrom, dataTo := moofSize+mdatHlen, moofSize+mdatSize
@@ -297,141 +298,45 @@ func parseMoof(b []byte, fr *Fragment, tracks []ScanTrack, dataFrom, dataTo int6
 	return nil
 }
 
+// parseTraf reads one traf into a Run. Scan accepts only what Writer makes:
+// a known track, and data offsets from the moof.
 func parseTraf(b []byte, tracks []ScanTrack, dataFrom, dataTo int64) (Run, error) {
-	var run Run
-	var track *ScanTrack
-	var defaultDuration, defaultSize, defaultFlags uint32
-	sawTfhd, sawTrun := false, false
-	baseIsMoof := false
-	err := eachBox(b, func(typ string, body []byte) error {
-		switch typ {
-		case "tfhd":
-			if len(body) < 8 {
-				return errors.New("short tfhd")
-			}
-			flags := binary.BigEndian.Uint32(body) & 0xffffff
-			run.TrackID = binary.BigEndian.Uint32(body[4:])
-			for i := range tracks {
-				if tracks[i].ID == run.TrackID {
-					track = &tracks[i]
-				}
-			}
-			if track == nil {
-				return fmt.Errorf("traf of unknown track %d", run.TrackID)
-			}
-			if flags&0x000001 != 0 {
-				return errors.New("tfhd with an explicit base data offset")
-			}
-			baseIsMoof = flags&0x020000 != 0
-			p := body[8:]
-			for _, f := range []struct {
-				flag uint32
-				dst  *uint32
-			}{{0x000002, nil}, {0x000008, &defaultDuration}, {0x000010, &defaultSize}, {0x000020, &defaultFlags}} {
-				if flags&f.flag == 0 {
-					continue
-				}
-				if len(p) < 4 {
-					return errors.New("short tfhd")
-				}
-				if f.dst != nil {
-					*f.dst = binary.BigEndian.Uint32(p)
-				}
-				p = p[4:]
-			}
-			sawTfhd = true
-		case "tfdt":
-			if len(body) < 8 {
-				return errors.New("short tfdt")
-			}
-			if body[0] == 1 {
-				if len(body) < 12 {
-					return errors.New("short tfdt")
-				}
-				run.BaseTime = binary.BigEndian.Uint64(body[4:])
-			} else {
-				run.BaseTime = uint64(binary.BigEndian.Uint32(body[4:]))
-			}
-		case "trun":
-			if !sawTfhd || sawTrun {
-				return errors.New("trun without tfhd, or a second trun")
-			}
-			sawTrun = true
-			return parseTrun(body, &run, track, defaultDuration, defaultSize, defaultFlags, baseIsMoof, dataFrom, dataTo)
-		}
-		return nil
-	})
+	t, err := ParseTraf(b)
 	if err != nil {
-		return run, err
+		return Run{}, err
 	}
-	if !sawTrun {
-		return run, errors.New("traf without trun")
+	run := Run{TrackID: t.TrackID, BaseTime: t.BaseTime, Samples: t.Count}
+	var track *ScanTrack
+	for i := range tracks {
+		if tracks[i].ID == t.TrackID {
+			track = &tracks[i]
+		}
+	}
+	if track == nil {
+		return run, fmt.Errorf("traf of unknown track %d", t.TrackID)
+	}
+	if t.HasBaseDataOffset {
+		return run, errors.New("tfhd with an explicit base data offset")
+	}
+	dataOff := dataFrom
+	if t.HasDataOffset {
+		if !t.BaseIsMoof {
+			return run, errors.New("trun data offset without a moof base")
+		}
+		dataOff = int64(t.DataOffset)
+	}
+	for i := range t.Count {
+		s := t.Sample(i)
+		if i == 0 {
+			run.FirstKey = track.Handler != "vide" || s.Sync()
+		}
+		run.Duration += uint64(s.Duration)
+		run.Bytes += int64(s.Size)
+	}
+	if dataOff < dataFrom || dataOff+run.Bytes > dataTo {
+		return run, fmt.Errorf("samples [%d, %d) outside the mdat [%d, %d)", dataOff, dataOff+run.Bytes, dataFrom, dataTo)
 	}
 	return run, nil
-}
-
-func parseTrun(body []byte, run *Run, track *ScanTrack, defDur, defSize, defFlags uint32, baseIsMoof bool, dataFrom, dataTo int64) error {
-	if len(body) < 8 {
-		return errors.New("short trun")
-	}
-	flags := binary.BigEndian.Uint32(body) & 0xffffff
-	count := int64(binary.BigEndian.Uint32(body[4:]))
-	p := body[8:]
-	dataOff := dataFrom
-	if flags&0x000001 != 0 {
-		if len(p) < 4 || !baseIsMoof {
-			return errors.New("trun data offset without a moof base")
-		}
-		dataOff = int64(int32(binary.BigEndian.Uint32(p)))
-		p = p[4:]
-	}
-	firstFlags, hasFirstFlags := uint32(0), false
-	if flags&0x000004 != 0 {
-		if len(p) < 4 {
-			return errors.New("short trun")
-		}
-		firstFlags, hasFirstFlags = binary.BigEndian.Uint32(p), true
-		p = p[4:]
-	}
-	per := int64(0)
-	for _, f := range []uint32{0x100, 0x200, 0x400, 0x800} {
-		if flags&f != 0 {
-			per += 4
-		}
-	}
-	if count < 1 || count*per > int64(len(p)) || per == 0 && count > 1<<20 {
-		return fmt.Errorf("trun of %d samples does not fit", count)
-	}
-	var dur uint64
-	var bytes int64
-	for i := int64(0); i < count; i++ {
-		d, s, fl := defDur, defSize, defFlags
-		if flags&0x100 != 0 {
-			d, p = binary.BigEndian.Uint32(p), p[4:]
-		}
-		if flags&0x200 != 0 {
-			s, p = binary.BigEndian.Uint32(p), p[4:]
-		}
-		if flags&0x400 != 0 {
-			fl, p = binary.BigEndian.Uint32(p), p[4:]
-		}
-		if flags&0x800 != 0 {
-			p = p[4:]
-		}
-		if i == 0 {
-			if hasFirstFlags {
-				fl = firstFlags
-			}
-			run.FirstKey = track.Handler != "vide" || fl&0x00010000 == 0
-		}
-		dur += uint64(d)
-		bytes += int64(s)
-	}
-	if dataOff < dataFrom || dataOff+bytes > dataTo {
-		return fmt.Errorf("samples [%d, %d) outside the mdat [%d, %d)", dataOff, dataOff+bytes, dataFrom, dataTo)
-	}
-	run.Samples, run.Duration, run.Bytes = int(count), dur, bytes
-	return nil
 }
 
 // parseMoov returns the tracks of a moov body.
@@ -483,7 +388,7 @@ func parseMoov(b []byte) ([]ScanTrack, error) {
 							}
 							return eachBox(body, func(typ string, body []byte) error {
 								if typ == "stsd" && len(body) >= 16 {
-									t.Codec = printable(string(body[12:16]))
+									t.Codec = Printable(string(body[12:16]))
 								}
 								return nil
 							})
@@ -498,7 +403,7 @@ func parseMoov(b []byte) ([]ScanTrack, error) {
 			return err
 		}
 		if t.ID == 0 || t.TimeScale == 0 || (t.Handler != "vide" && t.Handler != "soun") {
-			return fmt.Errorf("track %d: time scale %d, handler %q", t.ID, t.TimeScale, printable(t.Handler))
+			return fmt.Errorf("track %d: time scale %d, handler %q", t.ID, t.TimeScale, Printable(t.Handler))
 		}
 		tracks = append(tracks, t)
 		return nil
@@ -514,6 +419,12 @@ func parseMoov(b []byte) ([]ScanTrack, error) {
 
 // eachBox calls fn for every box of b, which must be exactly a list of boxes.
 func eachBox(b []byte, fn func(typ string, body []byte) error) error {
+	return EachBox(b, func(typ string, body, _ []byte) error { return fn(typ, body) })
+}
+
+// EachBox calls fn with the type, body and whole bytes of every box of b,
+// which must be exactly a list of boxes.
+func EachBox(b []byte, fn func(typ string, body, box []byte) error) error {
 	for len(b) > 0 {
 		if len(b) < 8 {
 			return errors.New("stray bytes after the last box")
@@ -526,9 +437,9 @@ func eachBox(b []byte, fn func(typ string, body []byte) error) error {
 			size, hlen = binary.BigEndian.Uint64(b[8:]), 16
 		}
 		if size < hlen || size > uint64(len(b)) {
-			return fmt.Errorf("box %q of size %d in %d bytes", printable(string(b[4:8])), size, len(b))
+			return fmt.Errorf("box %q of size %d in %d bytes", Printable(string(b[4:8])), size, len(b))
 		}
-		if err := fn(string(b[4:8]), b[hlen:size]); err != nil {
+		if err := fn(string(b[4:8]), b[hlen:size], b[:size]); err != nil {
 			return err
 		}
 		b = b[size:]
@@ -536,8 +447,8 @@ func eachBox(b []byte, fn func(typ string, body []byte) error) error {
 	return nil
 }
 
-// printable keeps a box type readable in messages when the bytes are junk.
-func printable(s string) string {
+// Printable keeps a box type readable in messages when the bytes are junk.
+func Printable(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if c < 0x20 || c > 0x7e {

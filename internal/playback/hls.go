@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"matthan"
+	"matthan/internal/fmp4"
 )
 
 // HLS limits.
@@ -279,12 +280,12 @@ func writePart(w io.Writer, r io.ReaderAt, in *srcInit, from, to, outStart int64
 // shiftDecodeTimes moves the tfdt of every traf of a moof body by shift.
 // The body was parsed by readFragment, so its boxes are whole.
 func shiftDecodeTimes(moof []byte, in *srcInit, shift time.Duration) error {
-	return eachBox(moof, func(typ string, traf, _ []byte) error {
+	return fmp4.EachBox(moof, func(typ string, traf, _ []byte) error {
 		if typ != "traf" {
 			return nil
 		}
 		var ts int64
-		return eachBox(traf, func(typ string, body, _ []byte) error {
+		return fmp4.EachBox(traf, func(typ string, body, _ []byte) error {
 			switch typ {
 			case "tfhd":
 				id := binary.BigEndian.Uint32(body[4:])
