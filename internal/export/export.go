@@ -6,13 +6,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"os"
@@ -174,16 +172,27 @@ func Export(ctx context.Context, d Deps, req Request) (*Result, error) {
 		}
 	}()
 	pw := newPackageWriter(tmp, created)
+	defer pw.abort()
 	res := &Result{ID: id, Manifest: m, KeepUntil: created.Add(keep)}
+	checks := newSegmentChecks(ctx, d.RecordDir)
+	defer checks.close()
 	clips := 0
-	for _, c := range cameras {
-		entry, warnings, err := d.exportCamera(ctx, pw, open, c, req)
+	pending := make([]cameraChecks, len(cameras))
+	for i, c := range cameras {
+		entry, p, err := d.exportCamera(ctx, pw, open, checks, c, req)
 		if err != nil {
 			return nil, fmt.Errorf("export: camera %s: %w", c.ID, err)
 		}
-		res.Warnings = append(res.Warnings, warnings...)
+		pending[i] = p
 		clips += len(entry.Clips)
 		m.Cameras = append(m.Cameras, entry)
+	}
+	for i := range m.Cameras {
+		warnings, err := pending[i].finish(checks, &m.Cameras[i])
+		if err != nil {
+			return nil, fmt.Errorf("export: camera %s: %w", m.Cameras[i].ID, err)
+		}
+		res.Warnings = append(res.Warnings, warnings...)
 	}
 	if clips == 0 {
 		return nil, matthan.Errorf(matthan.ENOTFOUND,
@@ -314,11 +323,36 @@ func (r *Request) validate() ([]string, error) {
 	return cams, nil
 }
 
-// exportCamera writes a camera's clips and describes them.
-func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenClipFunc, c *matthan.Camera, req Request) (Camera, []string, error) {
+// cameraChecks are a camera's warnings so far and the checks of its
+// source segments, one per entry.Segments, still running.
+type cameraChecks struct {
+	warnings []string
+	checks   []*segmentCheck
+}
+
+// finish waits for the checks and records them in entry.
+func (p cameraChecks) finish(checks *segmentChecks, entry *Camera) ([]string, error) {
+	warnings := p.warnings
+	for i, c := range p.checks {
+		check, err := checks.wait(c)
+		if err != nil {
+			return nil, err
+		}
+		s := &entry.Segments[i]
+		s.FileCheck = check
+		if check != FileOK {
+			warnings = append(warnings, fmt.Sprintf("camera %s: source segment %s is %s since it was recorded (its SHA-256 no longer matches the index) / đoạn ghi hình gốc %s đã bị thay đổi hoặc mất", entry.ID, s.Path, check, s.Path))
+		}
+	}
+	return warnings, nil
+}
+
+// exportCamera writes a camera's clips and describes them; the checks of
+// its source segments go on in checks.
+func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenClipFunc, checks *segmentChecks, c *matthan.Camera, req Request) (Camera, cameraChecks, error) {
 	entry := Camera{ID: c.ID, Name: c.Name, Owner: c.Owner, Area: c.Area, Address: c.Address,
 		Latitude: c.Latitude, Longitude: c.Longitude, Clips: []Clip{}, Segments: []Segment{}, Gaps: []Gap{}}
-	var warnings []string
+	var p cameraChecks
 	used := map[string]*matthan.Segment{}
 	from, prevEnd := req.From, time.Time{}
 	for part := 1; part <= maxParts && from.Before(req.To); {
@@ -327,16 +361,19 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 			break
 		}
 		if err != nil {
-			return entry, nil, err
+			return entry, p, err
 		}
 		if !clip.End().After(prevEnd) || !clip.End().After(from) {
 			clip.Close() // nothing new: the recording ends before the range does
 			break
 		}
+		for _, s := range clip.Segments() {
+			checks.add(s) // while the clip is written
+		}
 		ce, err := d.writeClip(pw, c.ID, part, clip)
 		clip.Close()
 		if err != nil {
-			return entry, nil, err
+			return entry, p, err
 		}
 		for _, s := range clip.Segments() {
 			used[s.Path] = s
@@ -356,7 +393,7 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 		part++
 	}
 	if len(entry.Clips) == 0 {
-		warnings = append(warnings, fmt.Sprintf("camera %s: nothing recorded in the range / không có ghi hình trong khoảng thời gian", c.ID))
+		p.warnings = append(p.warnings, fmt.Sprintf("camera %s: nothing recorded in the range / không có ghi hình trong khoảng thời gian", c.ID))
 	}
 
 	// The source segments: those the clips read, and every segment in the
@@ -367,7 +404,7 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 	}
 	segs, err := d.Index.Segments(ctx, matthan.SegmentFilter{CameraID: c.ID, Stream: req.Stream, From: lo, To: req.To, Limit: 100_000})
 	if err != nil {
-		return entry, nil, fmt.Errorf("segments: %w", err)
+		return entry, p, fmt.Errorf("segments: %w", err)
 	}
 	for _, s := range segs {
 		used[s.Path] = s
@@ -383,23 +420,19 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 		return strings.Compare(a.Path, b.Path)
 	})
 	for i, s := range all {
-		check := d.checkSegment(ctx, s)
-		if check != FileOK {
-			warnings = append(warnings, fmt.Sprintf("camera %s: source segment %s is %s since it was recorded (its SHA-256 no longer matches the index) / đoạn ghi hình gốc %s đã bị thay đổi hoặc mất", c.ID, s.Path, check, s.Path))
-		}
+		p.checks = append(p.checks, checks.add(s))
 		entry.Segments = append(entry.Segments, Segment{
 			Path: s.Path, Start: At(s.Start), End: At(s.End), Bytes: s.Bytes,
 			SHA256: s.SHA256, PrevSHA256: s.PrevSHA256, Recovered: s.Recovered,
 			ChainBreak: i > 0 && s.PrevSHA256 != all[i-1].SHA256,
-			FileCheck:  check,
 		})
 	}
 	gaps, err := d.gaps(ctx, c.ID, req, all)
 	if err != nil {
-		return entry, nil, err
+		return entry, p, err
 	}
 	entry.Gaps = gaps
-	return entry, warnings, nil
+	return entry, p, nil
 }
 
 // writeClip adds a clip to the package as CAMERA-PART.mp4.
@@ -425,36 +458,6 @@ func (d *Deps) writeClip(pw *packageWriter, cameraID string, part int, clip Play
 		return ce, fmt.Errorf("clip %s: wrote %d bytes, the clip said %d", name, n, clip.Size())
 	}
 	return ce, nil
-}
-
-// checkSegment hashes a source segment file and compares it with the index.
-func (d *Deps) checkSegment(ctx context.Context, s *matthan.Segment) string {
-	f, err := os.Open(filepath.Join(d.RecordDir, filepath.FromSlash(s.Path)))
-	if err != nil {
-		return FileMissing
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, readerCtx{ctx, f}); err != nil {
-		return FileMissing
-	}
-	if hex.EncodeToString(h.Sum(nil)) != s.SHA256 {
-		return FileChanged
-	}
-	return FileOK
-}
-
-// readerCtx stops a long read when ctx ends.
-type readerCtx struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (r readerCtx) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return r.r.Read(p)
 }
 
 // gaps returns the parts of [req.From, req.To) that no segment covers,
@@ -546,14 +549,14 @@ func auditDetail(req Request, id, sum string) string {
 type packageWriter struct {
 	bw       *bufio.Writer
 	zw       *zip.Writer
-	whole    hash.Hash // of the zip file
+	whole    *asyncHash // of the zip file
 	size     *countWriter
 	modified time.Time
 	files    []File
 }
 
 func newPackageWriter(w io.Writer, modified time.Time) *packageWriter {
-	pw := &packageWriter{whole: sha256.New(), size: &countWriter{}, modified: modified, files: []File{}}
+	pw := &packageWriter{whole: newAsyncHash(), size: &countWriter{}, modified: modified, files: []File{}}
 	pw.bw = bufio.NewWriterSize(io.MultiWriter(w, pw.whole, pw.size), 1<<20)
 	pw.zw = zip.NewWriter(pw.bw)
 	return pw
@@ -569,12 +572,13 @@ func (pw *packageWriter) addFrom(name string, src io.WriterTo) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	h := sha256.New()
+	h := newAsyncHash()
+	defer h.close()
 	n, err := src.WriteTo(io.MultiWriter(w, h))
 	if err != nil {
 		return n, err
 	}
-	pw.files = append(pw.files, File{Name: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	pw.files = append(pw.files, File{Name: name, Size: n, SHA256: h.sum()})
 	return n, nil
 }
 
@@ -602,8 +606,12 @@ func (pw *packageWriter) close() (int64, string, error) {
 	if err := pw.bw.Flush(); err != nil {
 		return 0, "", err
 	}
-	return pw.size.n, hex.EncodeToString(pw.whole.Sum(nil)), nil
+	return pw.size.n, pw.whole.sum(), nil
 }
+
+// abort stops the package writer's hashing after a failure; it is a no-op
+// after close.
+func (pw *packageWriter) abort() { pw.whole.close() }
 
 type writerTo struct{ r io.Reader }
 
