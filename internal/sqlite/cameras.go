@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"matthan"
 )
@@ -95,25 +94,18 @@ func (db *DB) Camera(ctx context.Context, id string) (*matthan.Camera, error) {
 
 // Cameras returns the cameras that match f, ordered by ID.
 func (db *DB) Cameras(ctx context.Context, f matthan.CameraFilter) ([]*matthan.Camera, error) {
-	var where []string
-	var args []any
+	var c conds
 	if f.Area != "" {
-		where = append(where, "area = ?")
-		args = append(args, f.Area)
+		c.add("area = ?", f.Area)
 	}
 	if f.OwnerKind != "" {
-		where = append(where, "owner_kind = ?")
-		args = append(args, string(f.OwnerKind))
+		c.add("owner_kind = ?", string(f.OwnerKind))
 	}
 	if f.Enabled != nil {
-		where = append(where, "enabled = ?")
-		args = append(args, *f.Enabled)
+		c.add("enabled = ?", *f.Enabled)
 	}
-	q := `SELECT ` + cameraColumns + ` FROM cameras`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id`, args...)
+	q := `SELECT ` + cameraColumns + ` FROM cameras` + c.where()
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id`, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("cameras: %w", err)
 	}

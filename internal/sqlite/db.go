@@ -154,3 +154,24 @@ func errCameraNotFound(id string) error {
 		fmt.Sprintf("camera %q not found", id),
 		fmt.Sprintf("Không tìm thấy camera %q", id))
 }
+
+// conds collects the conditions of a WHERE clause and their arguments, so
+// each query says only which filters apply.
+type conds struct {
+	sql  []string
+	args []any
+}
+
+// add appends a condition and the arguments of its placeholders.
+func (c *conds) add(cond string, args ...any) {
+	c.sql = append(c.sql, cond)
+	c.args = append(c.args, args...)
+}
+
+// where is " WHERE a AND b …", or "" when no condition applies.
+func (c *conds) where() string {
+	if len(c.sql) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.sql, " AND ")
+}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"matthan"
 )
@@ -37,22 +36,15 @@ func (db *DB) AddHealthEvent(ctx context.Context, e *matthan.HealthEvent) error 
 
 // HealthEvents returns matching events, newest first.
 func (db *DB) HealthEvents(ctx context.Context, f matthan.HealthEventFilter) ([]*matthan.HealthEvent, error) {
-	var where []string
-	var args []any
+	var c conds
 	if f.CameraID != "" {
-		where = append(where, "camera_id = ?")
-		args = append(args, f.CameraID)
+		c.add("camera_id = ?", f.CameraID)
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "at >= ?")
-		args = append(args, toMicros(f.Since))
+		c.add("at >= ?", toMicros(f.Since))
 	}
-	q := `SELECT id, camera_id, stream, from_state, to_state, reason, reason_vi, at FROM health_events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, limit(f.Limit))
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY at DESC, id DESC LIMIT ?`, args...)
+	q := `SELECT id, camera_id, stream, from_state, to_state, reason, reason_vi, at FROM health_events` + c.where()
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY at DESC, id DESC LIMIT ?`, append(c.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("health events: %w", err)
 	}
@@ -106,26 +98,18 @@ func (db *DB) AddAudit(ctx context.Context, e *matthan.AuditEntry) error {
 
 // Audit returns matching audit entries, newest first.
 func (db *DB) Audit(ctx context.Context, f matthan.AuditFilter) ([]*matthan.AuditEntry, error) {
-	var where []string
-	var args []any
+	var c conds
 	if f.User != "" {
-		where = append(where, "user = ?")
-		args = append(args, f.User)
+		c.add("user = ?", f.User)
 	}
 	if f.CameraID != "" {
-		where = append(where, "camera_id = ?")
-		args = append(args, f.CameraID)
+		c.add("camera_id = ?", f.CameraID)
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "at >= ?")
-		args = append(args, toMicros(f.Since))
+		c.add("at >= ?", toMicros(f.Since))
 	}
-	q := `SELECT id, at, user, action, camera_id, stream, remote, detail FROM audit`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, limit(f.Limit))
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY at DESC, id DESC LIMIT ?`, args...)
+	q := `SELECT id, at, user, action, camera_id, stream, remote, detail FROM audit` + c.where()
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY at DESC, id DESC LIMIT ?`, append(c.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}

@@ -160,42 +160,33 @@ func (db *DB) AddSegment(ctx context.Context, s *matthan.Segment) error {
 // and end > from; a zero-length span counts as the instant at its start. A
 // gap with no end yet lasts until now and on.
 func overlap(table string, camera string, stream matthan.StreamRole, from, to time.Time) (string, []any) {
-	var where []string
-	var args []any
-	if camera != "" {
-		where = append(where, "camera_id = ?")
-		args = append(args, camera)
-	}
-	if stream != "" {
-		where = append(where, "stream = ?")
-		args = append(args, string(stream))
-	}
 	if !from.IsZero() && !to.IsZero() && !to.After(from) {
 		return " WHERE 0", nil
 	}
+	var c conds
+	if camera != "" {
+		c.add("camera_id = ?", camera)
+	}
+	if stream != "" {
+		c.add("stream = ?", string(stream))
+	}
 	if !to.IsZero() {
-		where = append(where, "start_at < ?")
-		args = append(args, toMicros(to))
+		c.add("start_at < ?", toMicros(to))
 	}
 	if !from.IsZero() {
 		f := toMicros(from)
 		if table == "gaps" {
-			where = append(where, "(end_at IS NULL OR end_at > ? OR start_at >= ?)")
-			args = append(args, f, f)
+			c.add("(end_at IS NULL OR end_at > ? OR start_at >= ?)", f, f)
 		} else {
 			// No segment starts earlier than from less the longest span:
 			// that bounds the index range on start_at on both sides, so a
 			// query for last hour does not walk years of footage. The
 			// longest span is read from the segments_span index.
-			where = append(where, "(end_at > ? OR start_at >= ?)",
-				"start_at >= ? - (SELECT COALESCE(MAX(end_at - start_at), 0) FROM segments)")
-			args = append(args, f, f, f)
+			c.add("(end_at > ? OR start_at >= ?)", f, f)
+			c.add("start_at >= ? - (SELECT COALESCE(MAX(end_at - start_at), 0) FROM segments)", f)
 		}
 	}
-	if len(where) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(where, " AND "), args
+	return c.where(), c.args
 }
 
 // Segments returns the segments overlapping [f.From, f.To), ordered by

@@ -35,24 +35,20 @@ func validateRetention(c *matthan.Camera) error {
 // the segments starting in [from, to).
 func (db *DB) RecordingBytes(ctx context.Context, from, to time.Time) (map[string]int64, error) {
 	q := `SELECT camera_id, bytes FROM recording_usage WHERE segments > 0`
-	var args []any
+	var c conds
 	if !from.IsZero() || !to.IsZero() {
-		var where []string
 		if !from.IsZero() {
-			where = append(where, "start_at >= ?")
-			args = append(args, toMicros(from))
+			c.add("start_at >= ?", toMicros(from))
 		}
 		if !to.IsZero() {
-			where = append(where, "start_at < ?")
-			args = append(args, toMicros(to))
+			c.add("start_at < ?", toMicros(to))
 		}
 		// The planner, knowing no statistics, prefers the camera index
 		// for GROUP BY and walks every segment; a window of recent days
 		// is a small part of the start index.
-		q = `SELECT camera_id, SUM(bytes) FROM segments INDEXED BY segments_start WHERE ` +
-			strings.Join(where, " AND ") + ` GROUP BY camera_id`
+		q = `SELECT camera_id, SUM(bytes) FROM segments INDEXED BY segments_start` + c.where() + ` GROUP BY camera_id`
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	rows, err := db.read.QueryContext(ctx, q, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("recording bytes: %w", err)
 	}
@@ -164,32 +160,25 @@ func (db *DB) ReleaseLock(ctx context.Context, id int64, by string, at time.Time
 // Locks returns the locks overlapping [f.From, f.To), ordered by Start
 // (then ID); Active leaves out released ones.
 func (db *DB) Locks(ctx context.Context, f matthan.LockFilter) ([]*matthan.EvidenceLock, error) {
-	var where []string
-	var args []any
+	var c conds
 	if f.CameraID != "" {
-		where = append(where, "camera_id = ?")
-		args = append(args, f.CameraID)
+		c.add("camera_id = ?", f.CameraID)
 	}
 	if f.Active {
-		where = append(where, "released_at IS NULL")
+		c.add("released_at IS NULL")
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
-		where = append(where, "0")
+		c.add("0")
 	}
 	if !f.To.IsZero() {
-		where = append(where, "start_at < ?")
-		args = append(args, toMicros(f.To))
+		c.add("start_at < ?", toMicros(f.To))
 	}
 	if !f.From.IsZero() {
-		where = append(where, "end_at > ?") // locks are never empty
-		args = append(args, toMicros(f.From))
+		c.add("end_at > ?", toMicros(f.From)) // locks are never empty
 	}
 	q := `SELECT id, camera_id, start_at, end_at, case_number, reason, created_by, created_at, released_by, released_at
-		FROM evidence_locks`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY start_at, id`, args...)
+		FROM evidence_locks` + c.where()
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY start_at, id`, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("evidence locks: %w", err)
 	}
