@@ -62,7 +62,6 @@ type Ingest struct {
 	BackoffMin     time.Duration // first reconnect delay
 	BackoffMax     time.Duration // reconnect delay cap
 	AuthBackoff    time.Duration // minimum delay after the camera refused our password
-	Queue          int           // units queued per consumer before it is skipped to the next keyframe
 }
 
 // option is one configurable value: its names everywhere and how to set it.
@@ -92,7 +91,6 @@ var options = []option{
 	{"ingest.backoff-min", "1s", "first reconnect delay (doubles each failure, with jitter)", func(c *Config) any { return &c.Ingest.BackoffMin }},
 	{"ingest.backoff-max", "30s", "longest reconnect delay", func(c *Config) any { return &c.Ingest.BackoffMax }},
 	{"ingest.auth-backoff", "60s", "minimum delay before retrying a camera that refused our password", func(c *Config) any { return &c.Ingest.AuthBackoff }},
-	{"ingest.queue", "128", "units queued per consumer before a slow consumer is skipped to the next keyframe", func(c *Config) any { return &c.Ingest.Queue }},
 	{"record.enabled", "true", "record every enabled camera (false: a live-only node that restreams and watches health)", func(c *Config) any { return &c.Record.Enabled }},
 	{"record.dir", "", "directory for recordings (default: DATA/recordings)", func(c *Config) any { return &c.Record.Dir }},
 	{"record.segment", "5m", "segment length: a new file starts at the first keyframe after this long", func(c *Config) any { return &c.Record.Segment }},
@@ -297,9 +295,6 @@ func (c *Config) Validate() error {
 	}
 	if in.BackoffMax < in.BackoffMin {
 		bad("ingest.backoff-max", "(%s) must not be less than ingest.backoff-min (%s)", in.BackoffMax, in.BackoffMin)
-	}
-	if in.Queue < 1 || in.Queue > 10000 {
-		bad("ingest.queue", "must be from 1 to 10000, got %d", in.Queue)
 	}
 	if c.Record.Segment < time.Minute || c.Record.Segment > 24*time.Hour {
 		bad("record.segment", "must be from 1m to 24h, got %s", c.Record.Segment)

@@ -23,7 +23,7 @@ func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "m.json")
 	os.WriteFile(file, []byte(`{"http": "127.0.0.1:9000", "rtsp": ":9554", "data": "/from/file",
-		"ingest": {"stall-timeout": "7s", "queue": 32}, "ingest.backoff-max": "45s", "record": {"enabled": false}}`), 0o600)
+		"ingest": {"stall-timeout": "7s"}, "ingest.backoff-max": "45s", "record": {"enabled": false, "retain-days": 32}}`), 0o600)
 
 	c, err := load(t, []string{"--config", file, "--data", "/from/flag"},
 		map[string]string{"MATTHAN_RTSP": ":7554", "MATTHAN_DATA": "/from/env", "MATTHAN_INGEST_STALL_TIMEOUT": "9s"})
@@ -35,7 +35,7 @@ func TestPrecedence(t *testing.T) {
 		"rtsp (env over file)":      {c.RTSP, ":7554"},
 		"data (flag over env)":      {c.Data, "/from/flag"},
 		"stall (env over file)":     {c.Ingest.StallTimeout, 9 * time.Second},
-		"queue (nested file)":       {c.Ingest.Queue, 32},
+		"retain days (nested file)": {c.Record.RetainDays, 32},
 		"backoff-max (dotted file)": {c.Ingest.BackoffMax, 45 * time.Second},
 		"backoff-min (default)":     {c.Ingest.BackoffMin, time.Second},
 		"transport (default)":       {c.Ingest.Transport, "auto"},
@@ -58,7 +58,7 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		want string
 	}{
 		{args: []string{"--ingest.stall-timeout", "soon"}, want: "ingest.stall-timeout"},
-		{env: map[string]string{"MATTHAN_INGEST_QUEUE": "many"}, want: "MATTHAN_INGEST_QUEUE"},
+		{env: map[string]string{"MATTHAN_RECORD_RETAIN_DAYS": "many"}, want: "MATTHAN_RECORD_RETAIN_DAYS"},
 		{file: `{"htp": ":1"}`, want: `unknown option "htp"`},
 		{file: `{"http": `, want: "not valid JSON"},
 		{args: []string{"--http", "8080"}, want: "config http (MATTHAN_HTTP)"},
