@@ -152,9 +152,9 @@ type HealthEventFilter struct {
 type Role string
 
 const (
-	RoleAdmin    Role = "admin"    // manages cameras and users
-	RoleOperator Role = "operator" // watches, plays back, exports
-	RoleViewer   Role = "viewer"   // watches live only
+	RoleAdmin   Role = "admin"   // manages cameras and users
+	RoleOfficer Role = "officer" // cán bộ trực: watches, plays back, exports
+	RoleViewer  Role = "viewer"  // watches live only
 )
 
 // User is a known person who signs in. PasswordHash is never serialised.

@@ -27,16 +27,16 @@ import (
 
 // Secrets that must never come back in a response body or a log line.
 const (
-	camPassword    = "Cam3ra-S3cret!"
-	urlPassword    = "pa55-in-url#9"
-	queryPassword  = "qp-Secret-77"
-	adminPassword  = "admin-pw-Đúng"
-	viewerPassword = "viewer-pw"
-	opPassword     = "operator-pw"
+	camPassword     = "Cam3ra-S3cret!"
+	urlPassword     = "pa55-in-url#9"
+	queryPassword   = "qp-Secret-77"
+	adminPassword   = "admin-pw-Đúng"
+	viewerPassword  = "viewer-pw"
+	officerPassword = "officer-pw"
 )
 
 func secrets() []string {
-	return []string{camPassword, urlPassword, queryPassword, adminPassword, viewerPassword, opPassword}
+	return []string{camPassword, urlPassword, queryPassword, adminPassword, viewerPassword, officerPassword}
 }
 
 // userHashes are made once, in secret.HashPassword's documented format but
@@ -44,7 +44,7 @@ func secrets() []string {
 // secret.CheckPassword reads the count from the hash.
 var userHashes = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
-	for name, pw := range map[string]string{"admin": adminPassword, "viewer": viewerPassword, "operator": opPassword} {
+	for name, pw := range map[string]string{"admin": adminPassword, "viewer": viewerPassword, "officer": officerPassword} {
 		salt := []byte("salt-" + name)
 		sum, err := pbkdf2.Key(sha256.New, pw, salt, 1000, 32)
 		if err != nil {
@@ -159,7 +159,7 @@ type resp struct {
 // do sends a request as user (with their real password; "" for none).
 func (e *env) do(method, path, user string, body any) resp {
 	e.t.Helper()
-	pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "operator": opPassword}[user]
+	pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "officer": officerPassword}[user]
 	return e.doAuth(method, path, user, pw, body)
 }
 
@@ -353,7 +353,7 @@ func TestCameraLifecycle(t *testing.T) {
 			t.Errorf("stream lacks %q: %v", key, v.Streams[0])
 		}
 	}
-	list := decode[[]view](t, e.do("GET", "/api/cameras", "operator", nil))
+	list := decode[[]view](t, e.do("GET", "/api/cameras", "officer", nil))
 	if len(list) != 1 || list[0].ID != "cam-001" || list[0].Area != "Khóm 1" {
 		t.Errorf("list = %+v", list)
 	}
@@ -651,12 +651,12 @@ func TestAuth(t *testing.T) {
 		{"wrong password", "GET", "/api/cameras", "admin", "nope", nil, 401},
 		{"unknown user", "GET", "/api/cameras", "ghost", adminPassword, nil, 401},
 		{"viewer lists", "GET", "/api/cameras", "viewer", viewerPassword, nil, 200},
-		{"operator gets", "GET", "/api/cameras/cam-1", "operator", opPassword, nil, 200},
+		{"officer gets", "GET", "/api/cameras/cam-1", "officer", officerPassword, nil, 200},
 		{"viewer health", "GET", "/api/cameras/cam-1/health", "viewer", viewerPassword, nil, 200},
 		{"viewer cannot create", "POST", "/api/cameras", "viewer", viewerPassword, cameraBody("cam-2"), 403},
-		{"operator cannot update", "PUT", "/api/cameras/cam-1", "operator", opPassword, cameraBody("cam-1"), 403},
-		{"operator cannot delete", "DELETE", "/api/cameras/cam-1", "operator", opPassword, nil, 403},
-		{"operator cannot read audit", "GET", "/api/audit", "operator", opPassword, nil, 403},
+		{"officer cannot update", "PUT", "/api/cameras/cam-1", "officer", officerPassword, cameraBody("cam-1"), 403},
+		{"officer cannot delete", "DELETE", "/api/cameras/cam-1", "officer", officerPassword, nil, 403},
+		{"officer cannot read audit", "GET", "/api/audit", "officer", officerPassword, nil, 403},
 		{"no credentials for presets", "GET", "/api/presets", "", "", nil, 401},
 		{"admin reads audit", "GET", "/api/audit", "admin", adminPassword, nil, 200},
 	} {

@@ -11,13 +11,13 @@ import (
 type policy func(matthan.Role) bool
 
 func anyRole(r matthan.Role) bool {
-	return r == matthan.RoleAdmin || r == matthan.RoleOperator || r == matthan.RoleViewer
+	return r == matthan.RoleAdmin || r == matthan.RoleOfficer || r == matthan.RoleViewer
 }
 
 func adminOnly(r matthan.Role) bool { return r == matthan.RoleAdmin }
 
 // canPlayBack: recordings are for operators and admins; a viewer watches live only.
-func canPlayBack(r matthan.Role) bool { return r == matthan.RoleAdmin || r == matthan.RoleOperator }
+func canPlayBack(r matthan.Role) bool { return r == matthan.RoleAdmin || r == matthan.RoleOfficer }
 
 // authedHandler is a route handler that runs for a signed-in user. A
 // returned error is answered through writeError.

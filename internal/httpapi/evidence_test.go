@@ -89,7 +89,7 @@ func (e *env) raw(method, path, user string, hdr map[string]string) resp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "operator": opPassword}[user]
+	pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "officer": officerPassword}[user]
 	req.SetBasicAuth(user, pw)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
@@ -126,14 +126,14 @@ func TestEvidenceLocks(t *testing.T) {
 	e := newEvidenceEnv(t, true)
 	body := map[string]any{"from": "15/01/2026 07:59:00", "to": "2026-01-15T08:01:00+07:00",
 		"case": "VV-12/2026", "reason": "Trộm xe máy trước chợ"}
-	r := e.do("POST", "/api/cameras/cam-1/locks", "operator", body)
+	r := e.do("POST", "/api/cameras/cam-1/locks", "officer", body)
 	if r.status != http.StatusCreated {
 		t.Fatalf("create lock = %d %s", r.status, r.body)
 	}
 	l := decode[lockView](t, r)
 	want := lockView{ID: l.ID, CameraID: "cam-1", Start: pbWall0.Add(-time.Minute), End: pbWall0.Add(time.Minute),
 		StartLocal: "15/01/2026 07:59:00", EndLocal: "15/01/2026 08:01:00", Case: "VV-12/2026",
-		Reason: "Trộm xe máy trước chợ", CreatedBy: "operator", CreatedAt: e.now(), CreatedAtLocal: "15/01/2026 15:00:00", Active: true}
+		Reason: "Trộm xe máy trước chợ", CreatedBy: "officer", CreatedAt: e.now(), CreatedAtLocal: "15/01/2026 15:00:00", Active: true}
 	if l.ID == 0 || !l.Start.Equal(want.Start) || !l.End.Equal(want.End) || !l.CreatedAt.Equal(want.CreatedAt) {
 		t.Errorf("lock = %+v, want %+v", l, want)
 	}
@@ -152,14 +152,14 @@ func TestEvidenceLocks(t *testing.T) {
 		t.Fatalf("%d evidence.lock audit rows, want 2", len(audits))
 	}
 	a := audits[len(audits)-1] // the first lock
-	if a.User != "operator" || a.CameraID != "cam-1" || !strings.Contains(a.Detail, "VV-12/2026") ||
+	if a.User != "officer" || a.CameraID != "cam-1" || !strings.Contains(a.Detail, "VV-12/2026") ||
 		!strings.Contains(a.Detail, "15/01/2026 07:59:00") || !strings.Contains(a.Detail, "Trộm xe máy") {
 		t.Errorf("audit row %+v", a)
 	}
 
 	list := func(q string) []lockView {
 		t.Helper()
-		r := e.do("GET", "/api/locks"+q, "operator", nil)
+		r := e.do("GET", "/api/locks"+q, "officer", nil)
 		if r.status != http.StatusOK {
 			t.Fatalf("GET /api/locks%s = %d %s", q, r.status, r.body)
 		}
@@ -187,24 +187,24 @@ func TestEvidenceLocks(t *testing.T) {
 
 	// A lock keeps footage from retention only: it is still played back
 	// and exported as before.
-	if r := e.raw("GET", "/api/cameras/cam-1/clip.mp4?"+rng(pbWall0, pbWall0.Add(2*time.Second)), "operator", nil); r.status != http.StatusOK {
+	if r := e.raw("GET", "/api/cameras/cam-1/clip.mp4?"+rng(pbWall0, pbWall0.Add(2*time.Second)), "officer", nil); r.status != http.StatusOK {
 		t.Errorf("clip of locked footage = %d %s", r.status, r.body)
 	}
 
 	// Release, with a reason.
 	path := "/api/locks/" + strconv.FormatInt(l.ID, 10) + "/release"
 	e.advance(time.Hour)
-	r = e.do("POST", path, "operator", map[string]string{"reason": "Đã xử lý xong vụ việc"})
+	r = e.do("POST", path, "officer", map[string]string{"reason": "Đã xử lý xong vụ việc"})
 	if r.status != http.StatusOK {
 		t.Fatalf("release = %d %s", r.status, r.body)
 	}
 	rel := decode[lockView](t, r)
-	if rel.Active || rel.ReleasedBy != "operator" || rel.ReleasedAt == nil || !rel.ReleasedAt.Equal(e.now()) ||
+	if rel.Active || rel.ReleasedBy != "officer" || rel.ReleasedAt == nil || !rel.ReleasedAt.Equal(e.now()) ||
 		rel.ReleasedAtLocal != "15/01/2026 16:00:00" {
 		t.Errorf("released lock %+v", rel)
 	}
 	un := e.auditRows("evidence.unlock")
-	if len(un) != 1 || un[0].User != "operator" || un[0].CameraID != "cam-1" ||
+	if len(un) != 1 || un[0].User != "officer" || un[0].CameraID != "cam-1" ||
 		!strings.Contains(un[0].Detail, "Đã xử lý xong vụ việc") || !strings.Contains(un[0].Detail, "VV-12/2026") {
 		t.Errorf("unlock audit rows %+v", un)
 	}
@@ -212,7 +212,7 @@ func TestEvidenceLocks(t *testing.T) {
 		t.Errorf("active locks after release: %v", got)
 	}
 	all := list("?camera=cam-1")
-	if len(all) != 1 || all[0].Active || all[0].ReleasedBy != "operator" {
+	if len(all) != 1 || all[0].Active || all[0].ReleasedBy != "officer" {
 		t.Errorf("released lock is not listed as history: %+v", all)
 	}
 	// Releasing again conflicts; a release without a body works.
@@ -225,9 +225,9 @@ func TestEvidenceLocks(t *testing.T) {
 		t.Errorf("release without a body = %d %s", r.status, r.body)
 	}
 	for _, p := range []string{"/api/locks/999/release", "/api/locks/abc/release", "/api/locks/-1/release"} {
-		expectError(t, e.do("POST", p, "operator", nil), http.StatusNotFound, matthan.ENOTFOUND)
+		expectError(t, e.do("POST", p, "officer", nil), http.StatusNotFound, matthan.ENOTFOUND)
 	}
-	expectError(t, e.do("POST", "/api/cameras/nope/locks", "operator", body), http.StatusNotFound, matthan.ENOTFOUND)
+	expectError(t, e.do("POST", "/api/cameras/nope/locks", "officer", body), http.StatusNotFound, matthan.ENOTFOUND)
 }
 
 func TestEvidenceLockValidation(t *testing.T) {
@@ -247,20 +247,20 @@ func TestEvidenceLockValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/api/cameras/cam-1/locks", "operator", tc.body)
+			r := e.do("POST", "/api/cameras/cam-1/locks", "officer", tc.body)
 			got := expectError(t, r, http.StatusBadRequest, matthan.EINVALID)
 			if !slices.Equal(fieldNames(got), tc.fields) {
 				t.Errorf("fields %v, want %v", fieldNames(got), tc.fields)
 			}
 		})
 	}
-	expectError(t, e.do("POST", "/api/cameras/cam-1/locks", "operator", "not json"), http.StatusBadRequest, matthan.EINVALID)
-	r := e.do("GET", "/api/locks?active=maybe", "operator", nil)
+	expectError(t, e.do("POST", "/api/cameras/cam-1/locks", "officer", "not json"), http.StatusBadRequest, matthan.EINVALID)
+	r := e.do("GET", "/api/locks?active=maybe", "officer", nil)
 	if got := expectError(t, r, http.StatusBadRequest, matthan.EINVALID); !slices.Equal(fieldNames(got), []string{"active"}) {
 		t.Errorf("fields %v", fieldNames(got))
 	}
-	expectError(t, e.do("GET", "/api/locks?from=soon", "operator", nil), http.StatusBadRequest, matthan.EINVALID)
-	r = e.do("POST", "/api/locks/1/release", "operator", `{"why": "x"}`)
+	expectError(t, e.do("GET", "/api/locks?from=soon", "officer", nil), http.StatusBadRequest, matthan.EINVALID)
+	r = e.do("POST", "/api/locks/1/release", "officer", `{"why": "x"}`)
 	if got := expectError(t, r, http.StatusBadRequest, matthan.EINVALID); !slices.Equal(fieldNames(got), []string{"why"}) {
 		t.Errorf("fields %v", fieldNames(got))
 	}
@@ -284,7 +284,7 @@ func TestExportOverHTTP(t *testing.T) {
 	e := newEvidenceEnv(t, true)
 	body := map[string]any{"cameras": []string{"cam-1"}, "from": "15/01/2026 08:00:00", "to": "15/01/2026 08:00:20",
 		"reason": "Công an phường yêu cầu", "case": "VV-12/2026"}
-	r := e.do("POST", "/api/exports", "operator", body)
+	r := e.do("POST", "/api/exports", "officer", body)
 	if r.status != http.StatusCreated {
 		t.Fatalf("export = %d %s", r.status, r.body)
 	}
@@ -296,7 +296,7 @@ func TestExportOverHTTP(t *testing.T) {
 	if !x.KeepUntil.Equal(e.now().Add(export.DefaultKeep)) || x.KeepUntilLocal != "15/01/2027 15:00:00" {
 		t.Errorf("keep until %s (%s)", x.KeepUntil, x.KeepUntilLocal)
 	}
-	if x.ExportedBy != "operator" || x.Case != "VV-12/2026" || x.Reason != "Công an phường yêu cầu" ||
+	if x.ExportedBy != "officer" || x.Case != "VV-12/2026" || x.Reason != "Công an phường yêu cầu" ||
 		!slices.Equal(x.Cameras, []string{"cam-1"}) || x.FromLocal != "15/01/2026 08:00:00" || !x.From.Equal(pbWall0) {
 		t.Errorf("export response %s", r.body)
 	}
@@ -304,7 +304,7 @@ func TestExportOverHTTP(t *testing.T) {
 		t.Errorf("export response %s", r.body)
 	}
 	made := e.auditRows("export")
-	if len(made) != 1 || made[0].User != "operator" || made[0].CameraID != "cam-1" || made[0].Remote != "127.0.0.1" ||
+	if len(made) != 1 || made[0].User != "officer" || made[0].CameraID != "cam-1" || made[0].Remote != "127.0.0.1" ||
 		!strings.Contains(made[0].Detail, x.ID) {
 		t.Errorf("export audit rows %+v", made)
 	}
@@ -323,11 +323,11 @@ func TestExportOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK || rep.FilesChecked < 2 || rep.Manifest.ExportedBy != "operator" || rep.Manifest.Case != "VV-12/2026" {
+	if !rep.OK || rep.FilesChecked < 2 || rep.Manifest.ExportedBy != "officer" || rep.Manifest.Case != "VV-12/2026" {
 		t.Errorf("verify: %+v", rep)
 	}
 	// A range request is served and audited with its range.
-	if p := e.raw("GET", x.Download, "operator", map[string]string{"Range": "bytes=0-99"}); p.status != http.StatusPartialContent ||
+	if p := e.raw("GET", x.Download, "officer", map[string]string{"Range": "bytes=0-99"}); p.status != http.StatusPartialContent ||
 		!bytes.Equal(p.body, d.body[:100]) {
 		t.Errorf("range download = %d, %d bytes", p.status, len(p.body))
 	}
@@ -343,7 +343,7 @@ func TestExportOverHTTP(t *testing.T) {
 	if r := e.do("POST", "/api/exports", "admin", body); r.status != http.StatusCreated {
 		t.Fatalf("second export = %d %s", r.status, r.body)
 	}
-	r = e.do("GET", "/api/exports", "operator", nil)
+	r = e.do("GET", "/api/exports", "officer", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("list = %d %s", r.status, r.body)
 	}
@@ -366,11 +366,11 @@ func TestExportOverHTTP(t *testing.T) {
 		{[]string{"cam-1"}, "16/01/2026 08:00:00", "16/01/2026 08:00:20"},
 	} {
 		b := map[string]any{"cameras": tc.cams, "from": tc.from, "to": tc.to, "reason": "r"}
-		expectError(t, e.do("POST", "/api/exports", "operator", b), http.StatusNotFound, matthan.ENOTFOUND)
+		expectError(t, e.do("POST", "/api/exports", "officer", b), http.StatusNotFound, matthan.ENOTFOUND)
 	}
 	for _, p := range []string{"/api/exports/nope.zip", "/api/exports/" + x.ID, "/api/exports/.zip",
 		"/api/exports/" + url.PathEscape("../"+x.ID) + ".zip"} {
-		expectError(t, e.do("GET", p, "operator", nil), http.StatusNotFound, matthan.ENOTFOUND)
+		expectError(t, e.do("GET", p, "officer", nil), http.StatusNotFound, matthan.ENOTFOUND)
 	}
 	if n := len(e.auditRows("export.download")); n != 2 {
 		t.Errorf("%d download audit rows after refused downloads, want 2", n)
@@ -409,7 +409,7 @@ func TestExportValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := expectError(t, e.do("POST", "/api/exports", "operator", tc.body), http.StatusBadRequest, matthan.EINVALID)
+			got := expectError(t, e.do("POST", "/api/exports", "officer", tc.body), http.StatusBadRequest, matthan.EINVALID)
 			if !slices.Equal(fieldNames(got), tc.fields) {
 				t.Errorf("fields %v, want %v", fieldNames(got), tc.fields)
 			}
@@ -438,7 +438,7 @@ func TestEvidenceAuth(t *testing.T) {
 	}
 	for _, rt := range routes {
 		expectError(t, e.do(rt.method, rt.path, "", nil), http.StatusUnauthorized, matthan.EUNAUTHORIZED)
-		expectError(t, e.doAuth(rt.method, rt.path, "operator", "wrong", nil), http.StatusUnauthorized, matthan.EUNAUTHORIZED)
+		expectError(t, e.doAuth(rt.method, rt.path, "officer", "wrong", nil), http.StatusUnauthorized, matthan.EUNAUTHORIZED)
 		expectError(t, e.do(rt.method, rt.path, "viewer", nil), http.StatusForbidden, matthan.EFORBIDDEN)
 	}
 	if n := len(e.auditRows("evidence.lock")) + len(e.auditRows("export.download")); n != 0 {

@@ -66,7 +66,7 @@ func (e *playbackEnv) get(path, user string, hdr map[string]string) resp {
 		e.t.Fatal(err)
 	}
 	if user != "" {
-		pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "operator": opPassword}[user]
+		pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "officer": officerPassword}[user]
 		req.SetBasicAuth(user, pw)
 	}
 	for k, v := range hdr {
@@ -88,7 +88,7 @@ func (e *playbackEnv) get(path, user string, hdr map[string]string) resp {
 // for ffmpeg and ffprobe.
 func (e *playbackEnv) userURL(path string) string {
 	u, _ := url.Parse(e.srv.URL + path)
-	u.User = url.UserPassword("operator", opPassword)
+	u.User = url.UserPassword("officer", officerPassword)
 	return u.String()
 }
 
@@ -115,7 +115,7 @@ func TestPlaybackRecordings(t *testing.T) {
 	e := newPlaybackEnv(t)
 	// dd/MM/yyyy HH:mm:ss is Vietnam time: 07:59:00 is 00:59:00 UTC.
 	q := "from=" + url.QueryEscape("15/01/2026 07:59:00") + "&to=2026-01-15T08:01:00%2B07:00"
-	r := e.do("GET", "/api/cameras/cam-1/recordings?"+q, "operator", nil)
+	r := e.do("GET", "/api/cameras/cam-1/recordings?"+q, "officer", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("recordings: %d %s", r.status, r.body)
 	}
@@ -138,11 +138,11 @@ func TestPlaybackRecordings(t *testing.T) {
 		t.Errorf("gaps %+v", got.Gaps)
 	}
 	// An unescaped '+' of an offset arrives as a space and still works.
-	if r := e.do("GET", "/api/cameras/cam-1/recordings?from=2026-01-15T07:59:00+07:00&to=2026-01-15T08:01:00+07:00", "operator", nil); r.status != http.StatusOK {
+	if r := e.do("GET", "/api/cameras/cam-1/recordings?from=2026-01-15T07:59:00+07:00&to=2026-01-15T08:01:00+07:00", "officer", nil); r.status != http.StatusOK {
 		t.Errorf("unescaped offset: %d %s", r.status, r.body)
 	}
 	// A camera with nothing recorded has empty lists, not null.
-	r = e.do("GET", "/api/cameras/cam-2/recordings?"+rng(pbWall0, pbWall0.Add(time.Hour)), "operator", nil)
+	r = e.do("GET", "/api/cameras/cam-2/recordings?"+rng(pbWall0, pbWall0.Add(time.Hour)), "officer", nil)
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"spans":[]`) || !strings.Contains(string(r.body), `"gaps":[]`) {
 		t.Errorf("empty camera: %d %s", r.status, r.body)
 	}
@@ -152,7 +152,7 @@ func TestPlaybackClip(t *testing.T) {
 	e := newPlaybackEnv(t)
 	from, to := pbWall0.Add(1500*time.Millisecond), e.segs[1].Start.Add(2*time.Second)
 	path := "/api/cameras/cam-1/clip.mp4?" + rng(from, to)
-	r := e.get(path, "operator", nil)
+	r := e.get(path, "officer", nil)
 	if r.status != http.StatusOK || r.header.Get("Content-Type") != "video/mp4" || r.header.Get("Accept-Ranges") != "bytes" {
 		t.Fatalf("clip: %d %v %s", r.status, r.header, r.body)
 	}
@@ -180,7 +180,7 @@ func TestPlaybackClip(t *testing.T) {
 		{"bytes=-50", want.Len() - 50, want.Len()},
 		{"bytes=5000-", 5000, want.Len()},
 	} {
-		r := e.get(path, "operator", map[string]string{"Range": tc.rng})
+		r := e.get(path, "officer", map[string]string{"Range": tc.rng})
 		if r.status != http.StatusPartialContent || !bytes.Equal(r.body, want.Bytes()[tc.start:tc.end]) {
 			t.Errorf("%s: %d, %d bytes", tc.rng, r.status, len(r.body))
 		}
@@ -195,7 +195,7 @@ func TestPlaybackClip(t *testing.T) {
 	runTool(t, "ffmpeg", "-v", "error", "-i", e.userURL(path), "-f", "null", "-")
 
 	audits := e.audits(t, "playback.mp4")
-	if len(audits) < 6 || audits[0].User != "operator" || audits[0].Stream != matthan.StreamMain ||
+	if len(audits) < 6 || audits[0].User != "officer" || audits[0].Stream != matthan.StreamMain ||
 		!strings.Contains(audits[len(audits)-1].Detail, "from=2026-01-15T01:00:01.5Z") {
 		t.Errorf("audit rows %d, first %+v", len(audits), audits[0])
 	}
@@ -221,7 +221,7 @@ func TestPlaybackHLS(t *testing.T) {
 	e := newPlaybackEnv(t)
 	from, to := pbWall0.Add(500*time.Millisecond), e.segs[1].End
 	path := "/api/cameras/cam-1/hls/index.m3u8?" + rng(from, to)
-	r := e.get(path, "operator", nil)
+	r := e.get(path, "officer", nil)
 	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/vnd.apple.mpegurl" {
 		t.Fatalf("playlist: %d %s", r.status, r.body)
 	}
@@ -254,20 +254,20 @@ func TestPlaybackHLS(t *testing.T) {
 			break
 		}
 	}
-	if r := e.get(part, "operator", nil); r.status != http.StatusOK || r.header.Get("Content-Type") != "video/iso.segment" {
+	if r := e.get(part, "officer", nil); r.status != http.StatusOK || r.header.Get("Content-Type") != "video/iso.segment" {
 		t.Fatalf("part: %d %s", r.status, r.body)
 	}
 	if r := e.get(part, "admin", nil); r.status != http.StatusForbidden {
 		t.Errorf("part as another user: %d", r.status)
 	}
-	if r := e.get(strings.Replace(part, "from=", "from=1", 1), "operator", nil); r.status != http.StatusForbidden {
+	if r := e.get(strings.Replace(part, "from=", "from=1", 1), "officer", nil); r.status != http.StatusForbidden {
 		t.Errorf("tampered part: %d", r.status)
 	}
-	if r := e.get(strings.Replace(part, "/cam-1/", "/cam-2/", 1), "operator", nil); r.status != http.StatusForbidden {
+	if r := e.get(strings.Replace(part, "/cam-1/", "/cam-2/", 1), "officer", nil); r.status != http.StatusForbidden {
 		t.Errorf("part under another camera: %d", r.status)
 	}
 	e.advance(13 * time.Hour)
-	if r := e.get(part, "operator", nil); r.status != http.StatusForbidden {
+	if r := e.get(part, "officer", nil); r.status != http.StatusForbidden {
 		t.Errorf("expired part: %d", r.status)
 	}
 }
@@ -281,7 +281,7 @@ func TestPlaybackThumbnail(t *testing.T) {
 		{"at=" + url.QueryEscape("15/01/2026 08:00:01"), "320,240"},
 		{"at=2026-01-15T01:00:14.55Z&width=160", "160,120"},
 	} {
-		r := e.get("/api/cameras/cam-1/thumbnail.jpg?"+tc.query, "operator", nil)
+		r := e.get("/api/cameras/cam-1/thumbnail.jpg?"+tc.query, "officer", nil)
 		if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/jpeg" {
 			t.Fatalf("%s: %d %s", tc.query, r.status, r.body)
 		}
@@ -328,7 +328,7 @@ func TestPlaybackErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			r := e.do("GET", tc.path, "operator", nil)
+			r := e.do("GET", tc.path, "officer", nil)
 			expectError(t, r, tc.status, tc.code)
 		})
 	}
@@ -348,7 +348,7 @@ func TestPlaybackErrors(t *testing.T) {
 	// A node without recordings answers 404.
 	plain := newEnv(t)
 	plain.do("POST", "/api/cameras", "admin", cameraBody("cam-1"))
-	expectError(t, plain.do("GET", "/api/cameras/cam-1/recordings", "operator", nil), 404, matthan.ENOTFOUND)
+	expectError(t, plain.do("GET", "/api/cameras/cam-1/recordings", "officer", nil), 404, matthan.ENOTFOUND)
 }
 
 // A viewer watches live only: recordings are for operators and admins.

@@ -17,7 +17,7 @@ func TestContinuity(t *testing.T) {
 	e := newEvidenceEnv(t, true)
 	// The env's clock is 15/01/2026 15:00 in Vietnam: the day so far is
 	// 15 hours, of which the two segments recorded 6 seconds.
-	r := e.do("GET", "/api/cameras/cam-1/continuity?date=15/01/2026&stream=main", "operator", nil)
+	r := e.do("GET", "/api/cameras/cam-1/continuity?date=15/01/2026&stream=main", "officer", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("continuity = %d %s", r.status, r.body)
 	}
@@ -62,9 +62,9 @@ func TestContinuity(t *testing.T) {
 		{"?date=16/01/2026", http.StatusBadRequest, matthan.EINVALID}, // has not started
 		{"?stream=third", http.StatusBadRequest, matthan.EINVALID},
 	} {
-		expectError(t, e.do("GET", "/api/cameras/cam-1/continuity"+tc.query, "operator", nil), tc.status, tc.code)
+		expectError(t, e.do("GET", "/api/cameras/cam-1/continuity"+tc.query, "officer", nil), tc.status, tc.code)
 	}
-	expectError(t, e.do("GET", "/api/cameras/nope/continuity", "operator", nil), http.StatusNotFound, matthan.ENOTFOUND)
+	expectError(t, e.do("GET", "/api/cameras/nope/continuity", "officer", nil), http.StatusNotFound, matthan.ENOTFOUND)
 }
 
 func TestClockOffsetShown(t *testing.T) {
@@ -138,7 +138,7 @@ func TestStorage(t *testing.T) {
 		Forecast *retention.Forecast `json:"forecast"`
 		Alarms   []retention.Alarm   `json:"alarms"`
 	}
-	r := e.do("GET", "/api/storage", "operator", nil)
+	r := e.do("GET", "/api/storage", "officer", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("storage = %d %s", r.status, r.body)
 	}

@@ -494,7 +494,7 @@ func testHealthEventUnknownCamera(t *testing.T, s matthan.Store) {
 func testUsers(t *testing.T, s matthan.Store) {
 	ctx := t.Context()
 	users := []*matthan.User{
-		{Name: "tuan", Role: matthan.RoleOperator, PasswordHash: "pbkdf2-sha256$1$c2FsdA$aGFzaA"},
+		{Name: "tuan", Role: matthan.RoleOfficer, PasswordHash: "pbkdf2-sha256$1$c2FsdA$aGFzaA"},
 		{Name: "admin", Role: matthan.RoleAdmin, PasswordHash: "h-admin"},
 		{Name: "Nguyễn Văn A", Role: matthan.RoleViewer},
 	}
