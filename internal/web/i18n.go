@@ -55,10 +55,26 @@ var funcs = template.FuncMap{
 	"js": func(lang string, prefixes ...string) map[string]string { return scriptMessages(lang, prefixes...) },
 }
 
-// messages maps a key to its Vietnamese and English text. Pages add their
-// own keys here, grouped by page prefix (nav., wall., map., play., health.,
-// cam., login., err., alert.).
-var messages = map[string][2]string{
+// messages maps a key to its Vietnamese and English text. Each page keeps
+// its own keys, with its prefix, in its own file.
+var messages = merge(commonMessages, wallMessages, mapMessages, healthMessages,
+	playbackMessages, cameraMessages, accountMessages)
+
+func merge(sets ...map[string][2]string) map[string][2]string {
+	out := map[string][2]string{}
+	for _, set := range sets {
+		for k, v := range set {
+			if _, dup := out[k]; dup {
+				panic("web: message key defined twice: " + k)
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// commonMessages are used by the layout and by several pages.
+var commonMessages = map[string][2]string{
 	"app.name":     {"Mắt Thần", "Mắt Thần"},
 	"app.tagline":  {"Mạng camera an ninh cộng đồng", "Community security cameras"},
 	"nav.wall":     {"Tường video", "Video wall"},

@@ -13,6 +13,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", static())
 	mux.HandleFunc("GET /login", s.handleLogin)
 	mux.HandleFunc("GET /events", s.handleEvents) // alerts for the banner on every page
+	// Each page's routes are next to it.
+	s.wallRoutes(mux)
+	s.mapRoutes(mux)
+	s.healthRoutes(mux)
+	s.playbackRoutes(mux)
+	s.cameraRoutes(mux)
+	s.accountRoutes(mux)
 }
 
 func anyRole(matthan.Role) bool { return true }
