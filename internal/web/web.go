@@ -7,8 +7,8 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
