@@ -32,6 +32,9 @@ type Segment struct {
 	SHA256     string `json:"sha256"`      // hex digest of the whole file
 	PrevSHA256 string `json:"prev_sha256"` // previous segment of this camera stream ("" for the first): a hash chain
 	Recovered  bool   `json:"recovered"`   // indexed at start-up from a file a crash left open
+	// Open marks the segment being written now, as far as it reached the
+	// file: it has no index row, ID or SHA-256 yet (recorder.Index).
+	Open bool `json:"open,omitempty"`
 }
 
 // Keyframe is a random-access point in a segment file.

@@ -115,8 +115,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		return nil, err
 	}
 	var clocks httpapi.ClockSource
+	var recordings matthan.RecordingIndex = store
 	if n.Recorder != nil { // a nil *Recorder in the interface would not be nil
 		clocks = n.Recorder
+		recordings = n.Recorder.Index() // playback sees the segment being written
+		exports.Cut = n.Recorder.Cut
 	}
 	api := httpapi.New(httpapi.Deps{
 		Store:           store,
@@ -124,7 +127,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		OnCameraChanged: n.cameraChanged,
 		Metrics:         n.Ingest,
 		Users:           n.Users,
-		Recordings:      store,
+		Recordings:      recordings,
 		RecordingsDir:   cfg.RecordDir(),
 		Exports:         exports,
 		Storage:         n.Retention,

@@ -512,6 +512,18 @@ func TestWardIsRecorded(t *testing.T) {
 		w.waitState(t, id, matthan.StreamMain, matthan.StateStreaming, 10*time.Second)
 	}
 	time.Sleep(4 * time.Second)
+	// The segment being written (5 min long) plays before it closes.
+	now := time.Now().UTC()
+	code, body := w.get(t, "/api/cameras/cam-001/clip.mp4?from="+now.Add(-30*time.Second).Format(time.RFC3339)+"&to="+now.Format(time.RFC3339))
+	if code != http.StatusOK {
+		t.Fatalf("clip of the last seconds: %d %s", code, body)
+	}
+	live := filepath.Join(t.TempDir(), "live.mp4")
+	os.WriteFile(live, body, 0o644)
+	if out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", live).CombinedOutput(); err != nil ||
+		strings.Contains(string(out), "rror") || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == "0" {
+		t.Fatalf("ffprobe of the clip of the open segment: %v %s", err, out)
+	}
 	if err := w.stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -71,8 +71,12 @@ type Deps struct {
 	NodeName  string
 	Keep      time.Duration // how long a package is kept; 0: DefaultKeep
 	OpenClip  OpenClipFunc  // nil: playback.Open
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Cut closes a stream's segment that is still being written and holds
+	// footage before to, and returns once it is indexed (recorder.Cut), so
+	// an export of the last minutes has them. nil: indexed footage only.
+	Cut func(ctx context.Context, cameraID string, stream matthan.StreamRole, to time.Time) error
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Request asks for an evidence package.
@@ -347,12 +351,24 @@ func (p cameraChecks) finish(checks *segmentChecks, entry *Camera) ([]string, er
 	return warnings, nil
 }
 
+// cutTimeout bounds the wait for a recording segment to close: it closes
+// at the next keyframe, which comes every few seconds.
+const cutTimeout = 15 * time.Second
+
 // exportCamera writes a camera's clips and describes them; the checks of
 // its source segments go on in checks.
 func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenClipFunc, checks *segmentChecks, c *matthan.Camera, req Request) (Camera, cameraChecks, error) {
 	entry := Camera{ID: c.ID, Name: c.Name, Owner: c.Owner, Area: c.Area, Address: c.Address,
 		Latitude: c.Latitude, Longitude: c.Longitude, Clips: []Clip{}, Segments: []Segment{}, Gaps: []Gap{}}
 	var p cameraChecks
+	if d.Cut != nil {
+		cctx, cancel := context.WithTimeout(ctx, cutTimeout)
+		err := d.Cut(cctx, c.ID, req.Stream, req.To)
+		cancel()
+		if err != nil {
+			p.warnings = append(p.warnings, fmt.Sprintf("camera %s: the segment being recorded now could not be closed in time (%v); the package ends where the indexed footage ends / không đóng kịp đoạn đang ghi, gói chứng cứ chỉ gồm phần đã ghi xong", c.ID, err))
+		}
+	}
 	used := map[string]*matthan.Segment{}
 	from, prevEnd := req.From, time.Time{}
 	for part := 1; part <= maxParts && from.Before(req.To); {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -364,5 +365,38 @@ func TestPrune(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "old.zip")); !os.IsNotExist(err) {
 		t.Errorf("old.zip still there: %v", err)
+	}
+}
+
+// TestExportCutsTheOpenSegment: before packing a camera, Export asks the
+// recorder to close the segment it is writing; when that fails the package
+// still comes, with a warning that says so.
+func TestExportCutsTheOpenSegment(t *testing.T) {
+	ctx := context.Background()
+	n := recordedNode(t)
+	d := deps(t, n, segmentClips)
+	req := request("cam-001")
+	var asked []string
+	d.Cut = func(ctx context.Context, id string, stream matthan.StreamRole, to time.Time) error {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("Cut without a deadline")
+		}
+		asked = append(asked, fmt.Sprint(id, " ", stream, " ", to.Equal(req.To)))
+		return nil
+	}
+	res, err := Export(ctx, d, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(asked, []string{"cam-001 main true"}) || len(res.Warnings) != 0 {
+		t.Fatalf("cut %q, warnings %q", asked, res.Warnings)
+	}
+	d.Cut = func(context.Context, string, matthan.StreamRole, time.Time) error { return context.DeadlineExceeded }
+	res, err = Export(ctx, d, request("cam-001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "could not be closed") {
+		t.Fatalf("warnings %q", res.Warnings)
 	}
 }

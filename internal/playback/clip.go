@@ -301,7 +301,11 @@ func openSegment(dir string, s *matthan.Segment) (*os.File, int64, error) {
 		f.Close()
 		return nil, 0, fmt.Errorf("playback: open segment: %w", err)
 	}
-	return f, st.Size(), nil
+	size := st.Size()
+	if s.Open && s.Bytes < size {
+		size = s.Bytes // a fragment may be half written past the last whole one
+	}
+	return f, size, nil
 }
 
 // addSegment adds the samples of one segment that lie in the range. done

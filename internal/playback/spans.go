@@ -76,7 +76,7 @@ func segmentsIn(ctx context.Context, index matthan.RecordingIndex, cameraID stri
 
 func segmentsPaged(ctx context.Context, index matthan.RecordingIndex, cameraID string, stream matthan.StreamRole, from, to time.Time, pageSize int) ([]*matthan.Segment, error) {
 	var out []*matthan.Segment
-	seen := map[int64]bool{}
+	seen := map[string]bool{} // by path: an open segment has no ID yet
 	for f := from; ; {
 		page, err := index.Segments(ctx, matthan.SegmentFilter{CameraID: cameraID, Stream: stream, From: f, To: to, Limit: pageSize})
 		if err != nil {
@@ -84,8 +84,8 @@ func segmentsPaged(ctx context.Context, index matthan.RecordingIndex, cameraID s
 		}
 		added := 0
 		for _, s := range page {
-			if !seen[s.ID] {
-				seen[s.ID] = true
+			if !seen[s.Path] {
+				seen[s.Path] = true
 				out = append(out, s)
 				added++
 			}

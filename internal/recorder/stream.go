@@ -42,6 +42,12 @@ type stream struct {
 	rotate  bool        // start a new segment at the next keyframe
 	lastPTS time.Duration
 	handled atomic.Uint64 // units taken from the queue (for tests)
+
+	// live is the open segment as far as it reached the file, for
+	// playback before it is indexed; nil when no segment is open.
+	live atomic.Pointer[matthan.Segment]
+	// cut asks for the open segment to end at the next keyframe (Cut).
+	cut atomic.Bool
 }
 
 // segment is the file being written.
@@ -131,6 +137,9 @@ func (s *stream) unit(ctx context.Context, u *media.Unit) {
 	isVideo := u.Track == video
 	if s.failed && (now.Before(s.retryAt) || !isVideo || !u.Key) {
 		return
+	}
+	if s.cut.Swap(false) && s.seg != nil {
+		s.rotate = true
 	}
 	if s.seg != nil {
 		switch {
@@ -284,7 +293,23 @@ func (s *stream) fragmentDone(now time.Time) error {
 		}
 		s.seg.lastSync = now
 	}
+	s.publish()
 	return nil
+}
+
+// publish shows the open segment's fragments to playback (Recorder.Index).
+func (s *stream) publish() {
+	seg, w := s.seg, s.seg.w
+	kf := w.Keyframes() // append-only for this file: a capped prefix stays valid
+	row := &matthan.Segment{
+		CameraID: s.k.camera, Stream: s.k.role, Path: seg.rel,
+		Start: seg.start, End: seg.start.Add(w.Duration()),
+		MediaStart: w.MediaStart(), Duration: w.Duration(),
+		Frames: w.Frames(), Bytes: seg.good, Keyframes: kf[:len(kf):len(kf)],
+		PrevSHA256: s.prevSHA, Open: true,
+	}
+	describe(row, w.Desc())
+	s.live.Store(row)
 }
 
 // idle flushes the pending fragment of a stream that went quiet, and
@@ -355,6 +380,7 @@ func (s *stream) finish(ctx context.Context, end *time.Duration) {
 	}
 	describe(row, w.Desc())
 	s.addSegment(ctx, row)
+	s.live.Store(nil) // after the row: playback always finds the footage
 }
 
 // describe fills a row's codec fields from a description.
@@ -397,6 +423,7 @@ func (s *stream) fail(ctx context.Context, err error, now time.Time) {
 	if seg := s.seg; seg != nil {
 		s.seg = nil
 		s.salvage(ctx, seg)
+		s.live.Store(nil)
 	}
 	s.failed, s.retryAt = true, now.Add(s.r.cfg.RetryInterval)
 	s.r.setGap(ctx, s.k, reason, now, err.Error())
