@@ -34,7 +34,7 @@ func Demo(ctx context.Context, cfg config.Config, opts DemoOptions, version stri
 	if err != nil {
 		return err
 	}
-	cams, err := sim.New(lib, sim.Config{Addr: opts.SimAddr, Cameras: opts.Cameras, H265Every: 4}, log.With("component", "sim"))
+	cams, err := sim.New(lib, sim.Config{Addr: opts.SimAddr, Cameras: opts.Cameras, H265Every: 4, StampTime: true}, log.With("component", "sim"))
 	if err != nil {
 		return err
 	}

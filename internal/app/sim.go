@@ -48,7 +48,7 @@ func Sim(ctx context.Context, opts SimOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := sim.New(lib, sim.Config{Addr: opts.RTSP, Cameras: opts.Cameras, H265Every: opts.H265Every}, log)
+	s, err := sim.New(lib, sim.Config{Addr: opts.RTSP, Cameras: opts.Cameras, H265Every: opts.H265Every, StampTime: true}, log)
 	if err != nil {
 		return err
 	}

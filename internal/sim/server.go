@@ -46,6 +46,10 @@ type Config struct {
 	// transport; empty means TCP only, which clients reach by falling back.
 	UDPRTPAddr  string
 	UDPRTCPAddr string
+	// StampTime writes the wall-clock time each frame is sent into the
+	// frame, as an SEI message (see StampUUID), so a viewer on this machine
+	// can measure glass-to-glass latency.
+	StampTime bool
 }
 
 // Server serves the simulated cameras over RTSP.
@@ -111,6 +115,7 @@ type stream struct {
 	pkt      rtp.Packet
 	rng      *rand.Rand
 	junk     []byte
+	stamp    []byte // the SEI NAL unit being sent; nil: frames are not stamped
 }
 
 // New builds a simulator for cfg.Cameras cameras of the Ward, looping the
@@ -231,6 +236,9 @@ func (s *Server) initStream(st *stream, start time.Time) error {
 	st.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	st.seq = uint16(st.rng.Uint32())
 	st.tsBase = st.rng.Uint32()
+	if s.cfg.StampTime {
+		st.stamp = make([]byte, 0, 64)
+	}
 	return nil
 }
 
@@ -395,6 +403,10 @@ func (st *stream) sendFrame(n int64) {
 	}
 
 	st.needKey = false
+	if st.stamp != nil {
+		st.stamp = appendStamp(st.stamp[:0], st.cur.codec, time.Now())
+		st.write(st.stamp, false, ts, ntp)
+	}
 	for _, p := range fr.packets {
 		st.write(p.payload, p.marker, ts, ntp)
 	}
