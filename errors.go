@@ -13,6 +13,9 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	// ETOOMANY refuses a request for a while, such as a sign-in after too
+	// many failures (HTTP 429 with Retry-After).
+	ETOOMANY = "too_many_requests"
 )
 
 // Error is an error a user can be shown, in English and Vietnamese.

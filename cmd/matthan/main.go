@@ -21,6 +21,8 @@ var commands = []struct{ name, help string }{
 	{"serve", "run the node: camera registry, ingest, RTSP restream and push, HTTP API"},
 	{"demo", "run a simulated ward (8 cameras) and a node with them registered, on this machine"},
 	{"sim", "serve simulated cameras over RTSP, with faults on demand, for tests and demos"},
+	{"init", "first run: create the data directory, node key and user admin, printing its one-time password"},
+	{"token", "API tokens: token create --user U [--name N] [--scope read,live] [--expires 90d] | list | revoke ID"},
 	{"export", "export an evidence package (original clips, manifest, signature) of cameras for a time range"},
 	{"verify", "check an evidence package offline and say exactly what is wrong with it"},
 	{"version", "print the version"},
@@ -84,6 +86,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return app.Export(ctx, cfg, opts)
+	case "init":
+		cfg, err := loadConfig(fs, args) // --data, --admin-password, MATTHAN_*
+		if err != nil {
+			return err
+		}
+		return app.Init(ctx, cfg, stdout)
+	case "token":
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprintln(stderr, "Usage: matthan token create --user U [--name N] [--scope read,live] [--expires 90d] | list [--user U] | revoke ID")
+			return errors.New("token: give create, list or revoke")
+		}
+		sub := args[0]
+		fs = flag.NewFlagSet("matthan token "+sub, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		opts := app.TokenOptions{Out: stdout}
+		opts.Flags(fs)                       // --user, --name, --scope, --expires
+		cfg, err := loadConfig(fs, args[1:]) // --data, --config, MATTHAN_*
+		if err != nil {
+			return err
+		}
+		return app.Token(ctx, cfg, sub, fs.Args(), opts)
 	case "verify":
 		opts := app.VerifyOptions{Out: stdout}
 		opts.Flags(fs) // --key PUBLIC-KEY

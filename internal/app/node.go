@@ -40,6 +40,7 @@ type Node struct {
 	Recorder  *recorder.Recorder
 	Retention *retention.Retention
 	Users     *auth.Users
+	Sessions  *auth.Sessions // sign-in of the web UI and the API
 
 	rtsp   *rtsp.Server
 	http   *http.Server
@@ -76,6 +77,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	if err := n.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
+	n.Users.Log = log.With("component", "auth")
+	n.Sessions = auth.NewSessions(store, auth.Config{
+		IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime,
+		Users: n.Users, Log: log.With("component", "auth"),
+		OnPasswordChanged: func(user string) { removeAdminPasswordFile(cfg.Data, user, log) },
+	})
 
 	ic := ingest.DefaultConfig()
 	ic.StallTimeout = cfg.Ingest.StallTimeout
@@ -126,7 +133,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Status:          n.Ingest,
 		OnCameraChanged: n.cameraChanged,
 		Metrics:         n.Ingest,
-		Users:           n.Users,
+		Sessions:        n.Sessions,
 		Recordings:      recordings,
 		RecordingsDir:   cfg.RecordDir(),
 		Exports:         exports,

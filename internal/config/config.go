@@ -28,9 +28,16 @@ type Config struct {
 	AdminPassword   string        // initial admin password, used only when the node has no users
 	ShutdownTimeout time.Duration // how long a graceful shutdown may take
 
-	Ingest Ingest
-	Record Record
-	Export Export
+	Ingest  Ingest
+	Record  Record
+	Export  Export
+	Session Session
+}
+
+// Session tunes sign-in sessions of the web UI.
+type Session struct {
+	IdleTimeout time.Duration // a session unused this long ends
+	Lifetime    time.Duration // a session ends this long after sign-in, used or not
 }
 
 // Export tunes evidence packages.
@@ -100,6 +107,8 @@ var options = []option{
 	{"record.min-free-bytes", "0", "and to keep at least this many bytes free", func(c *Config) any { return &c.Record.MinFreeBytes }},
 	{"record.event-margin", "2m", "footage within this of an event is deleted after continuous footage", func(c *Config) any { return &c.Record.EventMargin }},
 	{"record.retention-interval", "1m", "how often retention checks days, quotas and free space", func(c *Config) any { return &c.Record.RetentionInterval }},
+	{"session.idle-timeout", "12h", "a signed-in browser unused this long is signed out (12h: a night shift)", func(c *Config) any { return &c.Session.IdleTimeout }},
+	{"session.lifetime", "168h", "a signed-in browser is signed out this long after signing in, used or not", func(c *Config) any { return &c.Session.Lifetime }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
@@ -316,6 +325,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Record.RetentionInterval < time.Second {
 		bad("record.retention-interval", "must be at least 1s, got %s", c.Record.RetentionInterval)
+	}
+	if d := c.Session.IdleTimeout; d < time.Minute {
+		bad("session.idle-timeout", "must be at least 1m, got %s", d)
+	}
+	if d := c.Session.Lifetime; d < time.Minute || d < c.Session.IdleTimeout {
+		bad("session.lifetime", "must be at least 1m and not less than session.idle-timeout (%s), got %s", c.Session.IdleTimeout, d)
 	}
 	if c.Export.Keep < minExportKeep {
 		bad("export.keep", "must be at least %s (a year), got %s", minExportKeep, c.Export.Keep)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"matthan"
+	"matthan/internal/auth"
 	"matthan/internal/secret"
 	"matthan/internal/sqlite"
 	"matthan/internal/testutil"
@@ -132,6 +133,11 @@ func newEnvWith(t *testing.T, edit func(*Deps)) *env {
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now: e.now,
 	}
+	// Cheap argon2id costs: the real ones take ~200 ms a hash under -race.
+	// Tests try many wrong passwords from one address; the rate limiter's
+	// own tests (session_test.go) use the real limit.
+	deps.Sessions = auth.NewSessions(db, auth.Config{Now: e.now, Log: deps.Log, MaxFailures: 1000,
+		Users: &auth.Users{Store: db, Now: e.now, Log: deps.Log, Hashing: secret.TestArgon2()}})
 	if edit != nil {
 		edit(&deps)
 	}

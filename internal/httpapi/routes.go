@@ -5,9 +5,10 @@ import "net/http"
 // routes lists every route of the node's HTTP API. Keep it the one place a
 // reader needs to see what the node serves and who may call it.
 func (s *Server) routes(mux *http.ServeMux) {
-	// Probes and scraping: no auth, they carry no personal data.
+	// Probes and scraping carry no personal data: /healthz is open, /metrics
+	// takes an API token of any scope or a client on the node itself.
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.Handle("GET /metrics", s.metrics())
+	mux.Handle("GET /metrics", s.metricsGuard(s.metrics())) // an API token, or loopback
 
 	// Camera registry. Reading is open to every role; reading the list is
 	// not an access to video, so it is not audited. Changes are admin-only
@@ -42,9 +43,24 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/cameras/{id}/locks", s.auth(canPlayBack, s.handleCreateLock))
 	mux.Handle("GET /api/locks", s.auth(canPlayBack, s.handleListLocks))
 	mux.Handle("POST /api/locks/{lockID}/release", s.auth(canPlayBack, s.handleReleaseLock))
-	mux.Handle("POST /api/exports", s.auth(canPlayBack, s.handleCreateExport))
-	mux.Handle("GET /api/exports", s.auth(canPlayBack, s.handleListExports))
-	mux.Handle("GET /api/exports/{file}", s.auth(canPlayBack, s.handleDownloadExport)) // ID.zip
+	mux.Handle("POST /api/exports", s.auth(canExport, s.handleCreateExport))
+	mux.Handle("GET /api/exports", s.auth(canExport, s.handleListExports))
+	mux.Handle("GET /api/exports/{file}", s.auth(canExport, s.handleDownloadExport)) // ID.zip
+
+	// Sign-in and accounts (internal/auth): the session cookie with its
+	// CSRF token, API tokens, users. Each change is audited.
+	mux.HandleFunc("POST /api/session", s.handleSignIn) // rate-limited
+	mux.Handle("GET /api/session", s.auth(signedIn, s.handleWhoAmI))
+	mux.HandleFunc("DELETE /api/session", s.handleSignOut)
+	mux.Handle("POST /api/session/revoke-all", s.auth(signedIn, s.handleRevokeAll))
+	mux.Handle("POST /api/session/password", s.auth(signedIn, s.handleChangePassword))
+	mux.Handle("GET /api/users", s.auth(adminOnly, s.handleListUsers))
+	mux.Handle("POST /api/users", s.auth(adminOnly, s.handleCreateUser))
+	mux.Handle("PUT /api/users/{name}", s.auth(adminOnly, s.handleUpdateUser))
+	mux.Handle("DELETE /api/users/{name}", s.auth(adminOnly, s.handleDeleteUser))
+	mux.Handle("GET /api/tokens", s.auth(signedIn, s.handleListTokens))
+	mux.Handle("POST /api/tokens", s.auth(signedIn, s.handleCreateToken))
+	mux.Handle("DELETE /api/tokens/{id}", s.auth(signedIn, s.handleRevokeToken))
 
 	mux.Handle("GET /api/presets", s.auth(anyRole, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))

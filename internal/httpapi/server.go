@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"matthan"
@@ -33,12 +34,6 @@ type StatusSource interface {
 	Status(cameraID string) []matthan.StreamStatus
 }
 
-// Authenticator signs a user in by name and password, returning an
-// EUNAUTHORIZED *matthan.Error when they do not match (internal/auth.Users).
-type Authenticator interface {
-	Authenticate(ctx context.Context, name, password string) (*matthan.User, error)
-}
-
 // Deps is what the API needs from the rest of the node.
 type Deps struct {
 	Store  matthan.Store
@@ -47,11 +42,12 @@ type Deps struct {
 	// deleted, so ingest can (re)start or stop its streams. May be nil.
 	OnCameraChanged func(id string)
 	Metrics         http.Handler // served at /metrics; nil answers 404
-	// Users signs users in; nil means an auth.Users over Store. The node
-	// passes the one it shares with the RTSP server.
-	Users Authenticator
-	Log   *slog.Logger // nil discards
-	Now   func() time.Time
+	// Sessions signs requests in (session cookie, API token, HTTP Basic)
+	// and does the account operations; nil means auth.NewSessions over
+	// Store with the defaults (Store must then be an auth.Store).
+	Sessions *auth.Sessions
+	Log      *slog.Logger // nil discards
+	Now      func() time.Time
 
 	// Recordings is the index of recorded segments and gaps, and
 	// RecordingsDir the directory their paths are below; with a nil
@@ -108,8 +104,8 @@ func New(deps Deps) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.deps.Users == nil {
-		s.deps.Users = &auth.Users{Store: deps.Store, Now: s.now}
+	if st, ok := deps.Store.(auth.Store); ok && s.deps.Sessions == nil {
+		s.deps.Sessions = auth.NewSessions(st, auth.Config{Now: s.now, Log: s.log})
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
@@ -147,6 +143,8 @@ func httpStatus(code string) int {
 		return http.StatusUnauthorized
 	case matthan.EFORBIDDEN:
 		return http.StatusForbidden
+	case matthan.ETOOMANY:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -169,8 +167,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			"method", r.Method, "path", r.URL.Path, "err", err)
 		e = internalError()
 	}
-	if e.Code == matthan.EUNAUTHORIZED {
+	if e.Code == matthan.EUNAUTHORIZED && basicChallenge(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="matthan"`)
+	}
+	if wait, ok := auth.IsLimited(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}
 	s.writeJSON(w, r, httpStatus(e.Code), struct {
 		Error *matthan.Error `json:"error"`
