@@ -22,6 +22,7 @@ import (
 	"matthan/internal/config"
 	"matthan/internal/httpapi"
 	"matthan/internal/ingest"
+	"matthan/internal/live"
 	"matthan/internal/media"
 	"matthan/internal/recorder"
 	"matthan/internal/retention"
@@ -41,6 +42,7 @@ type Node struct {
 	Retention *retention.Retention
 	Users     *auth.Users
 	Sessions  *auth.Sessions // sign-in of the web UI and the API
+	Live      *live.Server   // live video in browsers
 
 	rtsp   *rtsp.Server
 	http   *http.Server
@@ -128,11 +130,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		recordings = n.Recorder.Index() // playback sees the segment being written
 		exports.Cut = n.Recorder.Cut
 	}
+	n.Live, err = live.New(live.Deps{Hubs: n.Ingest, ICE: live.ICEConfig{UDPAddr: cfg.Live.UDP},
+		MaxViewers: cfg.Live.MaxViewers, Log: log.With("component", "live")})
+	if err != nil {
+		return nil, fmt.Errorf("live video (live.udp %q): %w", cfg.Live.UDP, err)
+	}
 	api := httpapi.New(httpapi.Deps{
 		Store:           store,
 		Status:          n.Ingest,
 		OnCameraChanged: n.cameraChanged,
-		Metrics:         n.Ingest,
+		Metrics:         metrics{n.Ingest, n.Live},
+		Live:            n.Live,
 		Sessions:        n.Sessions,
 		Recordings:      recordings,
 		RecordingsDir:   cfg.RecordDir(),
@@ -145,7 +153,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	if err != nil {
 		return nil, fmt.Errorf("HTTP server on %s: %w", cfg.HTTP, err)
 	}
-	n.http = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", api.Handler())
+	mux.Handle("GET /live/", live.Static()) // the browser player
+	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return n, nil
 }
 
@@ -220,6 +231,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.Log.Info("shutting down")
 	shutdown, cancelShutdown := context.WithTimeout(context.Background(), n.Config.ShutdownTimeout)
 	defer cancelShutdown()
+	n.Live.Close() // ends viewers' sessions: their WebSockets are not the HTTP server's to wait for
 	n.http.Shutdown(shutdown)
 	n.rtsp.Close()
 	wg.Wait()
@@ -232,6 +244,9 @@ func (n *Node) Run(ctx context.Context) error {
 }
 
 func (n *Node) close() error {
+	if n.Live != nil {
+		n.Live.Close()
+	}
 	if n.rtsp != nil {
 		n.rtsp.Close()
 	}
@@ -296,4 +311,18 @@ func Serve(ctx context.Context, cfg config.Config, version string) error {
 		return err
 	}
 	return n.Run(ctx)
+}
+
+// metrics serves /metrics: the streams' figures, then the live viewers'.
+type metrics struct {
+	ingest *ingest.Manager
+	live   *live.Server
+}
+
+func (m metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	// A failed write means the scraper left.
+	if m.ingest.WriteMetrics(w) == nil {
+		m.live.WriteMetrics(w)
+	}
 }

@@ -32,6 +32,19 @@ type Config struct {
 	Record  Record
 	Export  Export
 	Session Session
+	Live    Live
+	UI      UI
+}
+
+// Live tunes live video in browsers (internal/live).
+type Live struct {
+	UDP        string // UDP address every WebRTC viewer shares; "" means a free port per viewer
+	MaxViewers int    // live viewers at once, over WebRTC and MSE together
+}
+
+// UI tunes the web screen.
+type UI struct {
+	TileURL string // map tiles, {z}/{x}/{y}; "" draws cameras on a plain background
 }
 
 // Session tunes sign-in sessions of the web UI.
@@ -109,6 +122,9 @@ var options = []option{
 	{"record.retention-interval", "1m", "how often retention checks days, quotas and free space", func(c *Config) any { return &c.Record.RetentionInterval }},
 	{"session.idle-timeout", "12h", "a signed-in browser unused this long is signed out (12h: a night shift)", func(c *Config) any { return &c.Session.IdleTimeout }},
 	{"session.lifetime", "168h", "a signed-in browser is signed out this long after signing in, used or not", func(c *Config) any { return &c.Session.Lifetime }},
+	{"live.udp", "", "UDP address every WebRTC viewer shares, e.g. :8189 (open it in the firewall); empty: a free port per viewer", func(c *Config) any { return &c.Live.UDP }},
+	{"live.max-viewers", "200", "live viewers at once (WebRTC and MSE); more are refused with a clear message", func(c *Config) any { return &c.Live.MaxViewers }},
+	{"ui.tile-url", "", "map tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: cameras on a plain background with area outlines (the post's LAN has no internet)", func(c *Config) any { return &c.UI.TileURL }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
@@ -325,6 +341,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Record.RetentionInterval < time.Second {
 		bad("record.retention-interval", "must be at least 1s, got %s", c.Record.RetentionInterval)
+	}
+	if c.Live.UDP != "" {
+		if _, port, err := net.SplitHostPort(c.Live.UDP); err != nil {
+			bad("live.udp", "%q is not a UDP address like :8189", c.Live.UDP)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("live.udp", "port %q is not a number from 0 to 65535", port)
+		}
+	}
+	if c.Live.MaxViewers < 1 {
+		bad("live.max-viewers", "must be at least 1, got %d", c.Live.MaxViewers)
+	}
+	if u := c.UI.TileURL; u != "" && (!strings.Contains(u, "{z}") || !strings.Contains(u, "{x}") || !strings.Contains(u, "{y}") ||
+		!(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "/"))) {
+		bad("ui.tile-url", "%q must be an http(s) URL with {z}, {x} and {y}", u)
 	}
 	if d := c.Session.IdleTimeout; d < time.Minute {
 		bad("session.idle-timeout", "must be at least 1m, got %s", d)

@@ -20,6 +20,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/cameras/{id}", s.auth(adminOnly, s.handleDeleteCamera))
 	mux.Handle("GET /api/cameras/{id}/health", s.auth(anyRole, s.handleCameraHealth))
 
+	// Live video in the browser (internal/live). Every role watches live;
+	// each view is audited (live.webrtc, live.mse) before video flows.
+	mux.Handle("POST /api/cameras/{id}/live/{stream}/whep", s.auth(canWatchLive, s.handleWHEP))
+	mux.Handle("GET /api/cameras/{id}/live/{stream}/mse", s.auth(canWatchLive, s.handleMSE))
+	mux.Handle("DELETE /api/live/sessions/{sid}", s.auth(canWatchLive, s.handleWHEPDelete))
+
 	// Playback. Operators and admins watch recordings (a viewer watches live
 	// only, matthan.RoleViewer); every clip, HLS session
 	// (its playlist) and thumbnail is audited. HLS init and part URLs are

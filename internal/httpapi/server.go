@@ -68,6 +68,8 @@ type Deps struct {
 	// Clocks says how far each camera's clock is from the node's (the
 	// recorder). nil: no clock_offset_ms is shown.
 	Clocks ClockSource
+	// Live serves live video to browsers; nil: the live routes answer 404.
+	Live LiveSource
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.
