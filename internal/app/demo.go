@@ -87,7 +87,8 @@ func printDemoBanner(w io.Writer, n *Node) {
 	}
 	fmt.Fprintf(w, `
 Mắt Thần is running / Mắt Thần đang chạy
-  Cameras / Camera (JSON):   %[1]s/api/cameras      user admin, password %[2]s
+  Screen / Màn hình trực:    %[1]s/               user admin, password %[2]s
+  Cameras / Camera (JSON):   %[1]s/api/cameras
   Metrics (Prometheus):      %[1]s/metrics
   Health / Kiểm tra:         %[1]s/healthz
   Restream (VLC, ffplay):    rtsp://admin:%[2]s@%[3]s/cam-001/main   (and /sub)

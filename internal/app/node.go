@@ -29,6 +29,7 @@ import (
 	"matthan/internal/rtsp"
 	"matthan/internal/secret"
 	"matthan/internal/sqlite"
+	"matthan/internal/web"
 )
 
 // Node is one running Mắt Thần node.
@@ -153,9 +154,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	if err != nil {
 		return nil, fmt.Errorf("HTTP server on %s: %w", cfg.HTTP, err)
 	}
+	screen, err := web.New(web.Deps{
+		Store: store, Status: n.Ingest, Recordings: recordings, Bus: n.Bus, Layouts: store,
+		User: func(r *http.Request) (*matthan.User, error) {
+			u, _, err := n.Sessions.User(r)
+			return u, err
+		},
+		CSRFToken: n.Sessions.CSRFToken,
+		TileURL:   cfg.UI.TileURL,
+		Log:       log.With("component", "web"),
+	})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/", api.Handler())
+	mux.Handle("/api/", api.Handler())
+	mux.Handle("/healthz", api.Handler())
+	mux.Handle("/metrics", api.Handler())
 	mux.Handle("GET /live/", live.Static()) // the browser player
+	mux.Handle("/", screen.Handler())       // the police post's screen
 	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return n, nil
 }

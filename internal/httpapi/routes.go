@@ -19,6 +19,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/cameras/{id}", s.auth(adminOnly, s.handleUpdateCamera))
 	mux.Handle("DELETE /api/cameras/{id}", s.auth(adminOnly, s.handleDeleteCamera))
 	mux.Handle("GET /api/cameras/{id}/health", s.auth(anyRole, s.handleCameraHealth))
+	mux.Handle("POST /api/cameras/test", s.auth(adminOnly, s.handleTestCamera)) // one test connection, audited
 
 	// Live video in the browser (internal/live). Every role watches live;
 	// each view is audited (live.webrtc, live.mse) before video flows.

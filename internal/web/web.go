@@ -39,6 +39,8 @@ type Deps struct {
 	// uptime figures).
 	Recordings matthan.RecordingIndex
 	Bus        matthan.Bus // health events for the alert banner; nil: none
+	// Layouts keeps each user's saved wall layouts (nil: none can be saved).
+	Layouts LayoutStore
 
 	// User returns the signed-in user of a request (the session cookie),
 	// or an EUNAUTHORIZED error. CSRFToken is that session's token, which

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"matthan"
+)
+
+// The account page's actions call API routes of internal/auth; here the
+// page itself is checked: who, which role, the forms, in both languages.
+func TestAccountPage(t *testing.T) {
+	e := newEnv(t)
+	evil := &matthan.User{Name: `<b>tuan</b>`, Role: matthan.RoleOfficer, PasswordHash: "x"}
+	if err := e.db.CreateUser(t.Context(), evil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, user, path string
+		want, notWant    []string
+	}{
+		{"admin", "admin", "/account", []string{`lang="vi"`, "Tài khoản của tôi", `id="acct-name">admin<`, "Quản trị", "Đổi mật khẩu",
+			"Đăng xuất ở mọi nơi", "Mã truy cập API", `value="admin"`, "/static/account.js"}, nil},
+		{"officer in English", "officer", "/account?lang=en", []string{"My account", "Officer on duty", "Sign out everywhere", "API tokens",
+			`value="export"`}, []string{`value="admin"`}},
+		{"viewer", "viewer", "/account", []string{"Người xem", `value="live"`}, []string{`value="playback"`, `value="export"`}},
+		{"escaped name", `<b>tuan</b>`, "/account", []string{"&lt;b&gt;tuan&lt;/b&gt;"}, []string{"<b>tuan"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.signIn(tc.user)
+			res, body := e.get(tc.path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d\n%s", res.StatusCode, body)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, s := range tc.notWant {
+				if strings.Contains(body, s) {
+					t.Errorf("page has %q", s)
+				}
+			}
+			if k := untranslated(body, "account."); k != "" {
+				t.Errorf("message key %q is shown untranslated", k)
+			}
+		})
+	}
+	e.signIn("")
+	if res, _ := e.get("/account"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2Faccount" {
+		t.Errorf("signed out: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestAccountPageInBrowser(t *testing.T) {
+	e := newEnv(t)
+	e.signIn("officer")
+	ctx := browser(t)
+	watchExceptions(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/account"), chromedp.WaitVisible(`#acct-password`),
+		// The token list leaves "loading" whatever the API answers.
+		chromedp.Poll[chromedp.Void](`!document.querySelector('#acct-tokens tbody').textContent.includes('Đang tải')`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	// Two different new passwords are caught before any request.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(`#acct-password [name=current]`, "cu-1234567"),
+		chromedp.SendKeys(`#acct-password [name=new]`, "moi-1234567"),
+		chromedp.SendKeys(`#acct-password [name=repeat]`, "khac-1234567"),
+		chromedp.Click(`#acct-password button[type=submit]`),
+		chromedp.WaitVisible(`#acct-password [data-result]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#acct-password [data-result]').textContent`)); msg != "Hai lần nhập mật khẩu mới không khớp" {
+		t.Errorf("mismatch message %q", msg)
+	}
+	snapPNG(t, ctx, "account")
+}
