@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"matthan"
+	"matthan/internal/export"
 	"matthan/internal/sim"
 	"matthan/internal/testutil"
 )
@@ -83,6 +87,62 @@ func TestScreenEndToEnd(t *testing.T) {
 	}
 	t.Logf("stalled camera flagged after %v (stall timeout %v)", flagged.Round(10*time.Millisecond), stall)
 	testutil.Screenshot(t, ctx, "wall-alert")
+
+	// Timeline: seconds ago (still in the segment being written) play at
+	// the asked time, and a range exports as a package that verifies.
+	at := time.Now().Add(-6 * time.Second)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/playback?camera=cam-001&at="+at.UTC().Format(time.RFC3339)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('pb').dataset.ready === 'true'`, chromedp.WithPollingTimeout(20*time.Second)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the recorded picture at the asked time", `(() => {
+		const c = window.matthanPlayback.cams[0];
+		return c.win && c.win.ready && c.video.readyState >= 2 && !c.video.seeking && c.video.videoWidth === 1920;
+	})()`)
+	pictureAt, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => { const c = window.matthanPlayback.cams[0]; return c.win.from + c.video.currentTime * 1000; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.UnixMilli(int64(pictureAt)).Sub(at.Truncate(time.Second)); d < -time.Second || d > time.Second {
+		t.Errorf("the timeline shows the picture of %v, %v from the asked time", time.UnixMilli(int64(pictureAt)), d)
+	}
+	testutil.Screenshot(t, ctx, "playback")
+	markIn, markOut := at.Add(-3*time.Second), at.Add(2*time.Second)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`(() => { const p = window.matthanPlayback;
+		p.pause(); p.seek(%d); document.getElementById('pb-mark-in').click();
+		p.seek(%d); document.getElementById('pb-mark-out').click(); document.getElementById('pb-export').click(); return 0; })()`,
+		markIn.UnixMilli(), markOut.UnixMilli()))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(`#pb-dialog`),
+		chromedp.SendKeys(`#pb-dialog [name=reason]`, "Kiểm thử đầu cuối: trích xuất"),
+		chromedp.Click(`#pb-dialog-go`),
+		chromedp.WaitVisible(`#pb-download`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('pb-download').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := filepath.Join(ExportDir(w.node.Config.Data), path.Base(href))
+	f, err := os.Open(pkg)
+	if err != nil {
+		t.Fatalf("the package behind %s: %v", href, err)
+	}
+	st, _ := f.Stat()
+	report, err := export.Verify(f, st.Size())
+	f.Close()
+	if err != nil || !report.OK || report.FilesChecked == 0 {
+		t.Fatalf("verify %s: %+v %v", pkg, report, err)
+	}
+	clip := report.Manifest.Cameras[0].Clips[0]
+	if d := clip.DurationSeconds - markOut.Sub(markIn).Seconds(); d < -2 || d > 2 {
+		t.Errorf("exported clip lasts %.1f s for a %v range", clip.DurationSeconds, markOut.Sub(markIn))
+	}
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/health"), chromedp.WaitVisible(`table`)); err != nil {
 		t.Fatal(err)
