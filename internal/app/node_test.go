@@ -19,6 +19,7 @@ import (
 	"matthan/internal/config"
 	"matthan/internal/secret"
 	"matthan/internal/sim"
+	"matthan/internal/sim/simtest"
 	"matthan/internal/sqlite"
 	"matthan/internal/testutil"
 )
@@ -37,19 +38,9 @@ type ward struct {
 // loopback ports. The converted clips are cached across test runs.
 func startWard(t *testing.T, cameras int, tweak func(*config.Config)) *ward {
 	t.Helper()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = t.TempDir()
-	}
 	logs := &testutil.Logs{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
-	defer cancel()
-	lib, err := sim.Prepare(ctx, filepath.Join("..", "..", "testdata", "clips"),
-		filepath.Join(cache, "matthan-test-sim", "real"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := simtest.Prepare(t, filepath.Join("..", "..", "testdata", "clips"), "real", log)
 	cams, err := sim.New(lib, sim.Config{Addr: "127.0.0.1:0", Cameras: cameras, H265Every: 4}, log)
 	if err != nil {
 		t.Fatal(err)

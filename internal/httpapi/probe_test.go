@@ -1,62 +1,16 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"matthan"
 	"matthan/internal/sim"
+	"matthan/internal/sim/simtest"
 )
-
-// simWard starts two simulated cameras on loopback, cam-001 asking for
-// user "admin" and camPassword. The clip is a 2-second test pattern,
-// converted once and kept in the user's cache.
-func simWard(t *testing.T) *sim.Server {
-	t.Helper()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = t.TempDir()
-	}
-	dir := filepath.Join(cache, "matthan-test-sim", "probe")
-	src := filepath.Join(dir, "src", "testsrc-2s.mp4")
-	if _, err := os.Stat(src); err != nil {
-		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := src + ".tmp.mp4"
-		runTool(t, "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-			"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2",
-			"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", tmp)
-		if err := os.Rename(tmp, src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	lib, err := sim.Prepare(ctx, filepath.Dir(src), filepath.Join(dir, "lib"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(lib, sim.Config{Addr: "127.0.0.1:0", Cameras: 2}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.SetFault("cam-001", sim.Fault{Kind: sim.FaultPassword, User: "admin", Password: camPassword}); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 type probeAnswer struct {
 	OK      bool
@@ -73,7 +27,10 @@ type probeAnswer struct {
 
 func TestTestCamera(t *testing.T) {
 	e := newEnv(t)
-	ward := simWard(t)
+	ward := simtest.Start(t, sim.Config{Cameras: 2})
+	if err := ward.SetFault("cam-001", sim.Fault{Kind: sim.FaultPassword, User: "admin", Password: camPassword}); err != nil {
+		t.Fatal(err)
+	}
 	body := func(edit func(map[string]any)) map[string]any {
 		b := cameraBody("cam-new")
 		b["main_url"], b["sub_url"] = ward.URL("cam-001", matthan.StreamMain), ward.URL("cam-001", matthan.StreamSub)

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,10 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"matthan/internal/media"
+	"matthan/internal/testutil"
 )
-
-// chromiumPath is Debian's chromium, which `make setup` installs.
-const chromiumPath = "/usr/bin/chromium"
 
 // testPage plays one stream with player.js and keeps every state it reported.
 const testPage = `<!doctype html>
@@ -30,37 +27,6 @@ p.onstate = (s) => window.states.push(s);
 window.player = p;
 p.start();
 </script>`
-
-// browser starts a headless Chromium for the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("%s is not installed (make setup installs Debian's chromium package): %v", chromiumPath, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
-}
 
 // playerState is what the page reports about its player and video element.
 type playerState struct {
@@ -129,7 +95,7 @@ func waitState(t *testing.T, ctx context.Context, within time.Duration, what str
 // and over MSE when 'auto' finds WebRTC cannot connect; an H.265 main
 // stream is refused in words that offer the sub-stream.
 func TestBrowserPlays(t *testing.T) {
-	ctx := browser(t)
+	ctx, _ := testutil.Chromium(t, 3*time.Minute)
 	h264 := media.NewHub()
 	startFeeder(t, h264, media.H264, true)
 	h265 := media.NewHub()

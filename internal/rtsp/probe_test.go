@@ -1,10 +1,7 @@
 package rtsp
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,52 +9,11 @@ import (
 	"matthan"
 	"matthan/internal/media"
 	"matthan/internal/sim"
+	"matthan/internal/sim/simtest"
 )
 
-// simWard starts two simulated cameras on loopback (cam-002's main stream
-// is H.265). The clip is a 2-second test pattern, converted once and kept
-// in the user's cache.
-func simWard(t *testing.T) *sim.Server {
-	t.Helper()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = t.TempDir()
-	}
-	dir := filepath.Join(cache, "matthan-test-sim", "probe")
-	src := filepath.Join(dir, "src", "testsrc-2s.mp4")
-	if _, err := os.Stat(src); err != nil {
-		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := src + ".tmp.mp4"
-		if out, err := runTool(t, time.Minute, "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-			"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2",
-			"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", tmp); err != nil {
-			t.Fatalf("ffmpeg: %v\n%s", err, out)
-		}
-		if err := os.Rename(tmp, src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	lib, err := sim.Prepare(ctx, filepath.Dir(src), filepath.Join(dir, "lib"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(lib, sim.Config{Addr: "127.0.0.1:0", Cameras: 2, H265Every: 2}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 func TestProbe(t *testing.T) {
-	ward := simWard(t)
+	ward := simtest.Start(t, sim.Config{Cameras: 2, H265Every: 2}) // cam-002's main stream is H.265
 	const user, pass = "admin", "mat-khau-dung-1"
 	closed := fmt.Sprintf("rtsp://127.0.0.1:%d/cam", freePort(t))
 
@@ -134,7 +90,7 @@ func TestProbe(t *testing.T) {
 // TestProbeStalled: a camera that answers and plays but sends no picture
 // is told apart from one that cannot be reached.
 func TestProbeStalled(t *testing.T) {
-	ward := simWard(t)
+	ward := simtest.Start(t, sim.Config{Cameras: 2, H265Every: 2})
 	if err := ward.SetFault("cam-001", sim.Fault{Kind: sim.FaultStall}); err != nil {
 		t.Fatal(err)
 	}

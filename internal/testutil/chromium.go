@@ -4,9 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -16,9 +20,11 @@ const ChromiumPath = "/usr/bin/chromium"
 
 // Chromium starts a headless Debian chromium for the test (stopped at its
 // end) and returns a context to drive it with chromedp, limited to
-// timeout. Uncaught exceptions and console errors of the pages are
-// collected in *errs for the test to check. Without chromium the test is
-// skipped with a message that says how to get it.
+// timeout. Uncaught exceptions and console errors of the pages, and the
+// browser's own errors (a script that failed to load, an API call answered
+// 5xx), are collected in *errs for the test to check with NoPageErrors.
+// Without chromium the test is skipped with a message that says how to
+// get it.
 func Chromium(t *testing.T, timeout time.Duration) (ctx context.Context, errs *Logs) {
 	t.Helper()
 	if _, err := os.Stat(ChromiumPath); err != nil {
@@ -45,20 +51,44 @@ func Chromium(t *testing.T, timeout time.Duration) (ctx context.Context, errs *L
 		t.Fatal("start chromium: ", err)
 	}
 	errs = &Logs{}
+	// One line a message, so that NoPageErrors can tell them apart.
+	report := func(kind, msg string) {
+		errs.Write([]byte(kind + ": " + strings.Join(strings.Fields(msg), " ") + "\n"))
+	}
+	fetches := map[network.RequestID]bool{} // the requests scripts made; events come one at a time
 	if err := chromedp.Listen(bctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			d := ev.ExceptionDetails
-			msg := d.Text
+			msg := d.Text + " " + d.URL
 			if d.Exception != nil {
 				msg += " " + d.Exception.Description
 			}
-			errs.Write([]byte("exception: " + msg + "\n"))
+			report("exception", msg)
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var msg []string
 				for _, a := range ev.Args {
-					errs.Write([]byte("console.error: " + string(a.Value) + a.Description + "\n"))
+					if a.Value != nil {
+						msg = append(msg, string(a.Value))
+					} else {
+						msg = append(msg, a.Description)
+					}
 				}
+				report("console.error", strings.Join(msg, " "))
+			}
+		case *network.EventRequestWillBeSent:
+			if ev.Type == network.ResourceTypeFetch || ev.Type == network.ResourceTypeXHR {
+				fetches[ev.RequestID] = true
+			}
+		case *log.EventEntryAdded:
+			// The browser's own errors, such as a script that failed to
+			// load or an API call answered 5xx. A 4xx answer to a script's
+			// request is an answer it reads (a wrong password), no error.
+			e := ev.Entry
+			answered := fetches[e.NetworkRequestID] && strings.Contains(e.Text, "status of 4")
+			if e.Level == log.EntryLevelError && !answered {
+				report("browser", e.Text+" "+e.URL)
 			}
 		}
 	}); err != nil {
@@ -69,15 +99,37 @@ func Chromium(t *testing.T, timeout time.Duration) (ctx context.Context, errs *L
 	return ctx, errs
 }
 
+// NoPageErrors fails the test for each error that the pages reported into
+// errs (see Chromium), but those that contain one of ignore.
+func NoPageErrors(t testing.TB, errs *Logs, ignore ...string) {
+	t.Helper()
+	time.Sleep(100 * time.Millisecond) // let late messages arrive
+	for _, line := range strings.Split(strings.TrimSpace(errs.String()), "\n") {
+		if line != "" && !slices.ContainsFunc(ignore, func(s string) bool { return strings.Contains(line, s) }) {
+			t.Errorf("page error: %s", line)
+		}
+	}
+}
+
+// ScreenshotOption changes what Screenshot captures.
+type ScreenshotOption int
+
+// FullPage captures the whole page, also what is scrolled out of the window.
+const FullPage ScreenshotOption = 1
+
 // Screenshot saves a PNG of the page as name.png in the directory named by
 // $MATTHAN_SCREENSHOTS, when it is set (the README's pictures are made so).
-func Screenshot(t *testing.T, ctx context.Context, name string) {
+func Screenshot(t *testing.T, ctx context.Context, name string, opts ...ScreenshotOption) {
 	t.Helper()
 	dir := os.Getenv("MATTHAN_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	capture := chromedp.CaptureScreenshot()
+	if slices.Contains(opts, FullPage) {
+		capture = chromedp.FullScreenshot(100) // quality 100 is PNG
+	}
+	png, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"matthan"
+	"matthan/internal/testutil"
 )
 
 // The account page's actions call API routes of internal/auth; here the
@@ -60,8 +61,8 @@ func TestAccountPage(t *testing.T) {
 func TestAccountPageInBrowser(t *testing.T) {
 	e := newEnv(t)
 	e.signIn("officer")
-	ctx := browser(t)
-	watchExceptions(t, ctx)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/account"), chromedp.WaitVisible(`#acct-password`),
 		// The token list leaves "loading" whatever the API answers.
 		chromedp.Poll[chromedp.Void](`!document.querySelector('#acct-tokens tbody').textContent.includes('Đang tải')`,
@@ -81,5 +82,5 @@ func TestAccountPageInBrowser(t *testing.T) {
 	if msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#acct-password [data-result]').textContent`)); msg != "Hai lần nhập mật khẩu mới không khớp" {
 		t.Errorf("mismatch message %q", msg)
 	}
-	snapPNG(t, ctx, "account")
+	testutil.Screenshot(t, ctx, "account", testutil.FullPage)
 }

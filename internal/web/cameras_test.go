@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"matthan"
+	"matthan/internal/testutil"
 )
 
 const camTestPassword = "mat-khau-camera-42"
@@ -96,8 +97,8 @@ func TestCameraFormInBrowser(t *testing.T) {
 	if err := e.db.UpdateCamera(t.Context(), c2); err != nil {
 		t.Fatal(err)
 	}
-	ctx := browser(t)
-	watchExceptions(t, ctx)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	eval := func(js string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -160,7 +161,7 @@ func TestCameraFormInBrowser(t *testing.T) {
 	if eval(`document.querySelector('[name=main_url]').getAttribute('aria-invalid') || ''`) != "true" {
 		t.Error("the bad field is not marked")
 	}
-	snapPNG(t, ctx, "camera-form")
+	testutil.Screenshot(t, ctx, "camera-form", testutil.FullPage)
 
 	// Test connection to a port nobody listens on: the reason in words.
 	closed := "rtsp://127.0.0.1:9/cam"
@@ -218,5 +219,5 @@ func TestCameraFormInBrowser(t *testing.T) {
 	if n := eval(`String([...document.querySelectorAll('#cam-table tbody tr')].filter(r => !r.hidden).length)`); n != "1" {
 		t.Errorf("%s rows shown for 'kim long'", n)
 	}
-	snapPNG(t, ctx, "cameras")
+	testutil.Screenshot(t, ctx, "cameras", testutil.FullPage)
 }

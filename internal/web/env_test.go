@@ -5,13 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"matthan"
 	"matthan/internal/httpapi"
@@ -38,7 +34,10 @@ type env struct {
 
 const testPassword = "test-password-1"
 
-func newEnv(t *testing.T) *env {
+// envOption adds to the API that the env serves, e.g. withRecordings.
+type envOption func(e *env, api *httpapi.Deps)
+
+func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	sealer, err := secret.NewSealer(make([]byte, 32))
@@ -69,7 +68,11 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, db: db, status: &fakeStatus{m: map[string][]matthan.StreamStatus{}}, logs: &testutil.Logs{},
 		user: users[matthan.RoleAdmin]}
-	api := httpapi.New(httpapi.Deps{Store: db, Status: e.status})
+	deps := httpapi.Deps{Store: db, Status: e.status}
+	for _, o := range opts {
+		o(e, &deps)
+	}
+	api := httpapi.New(deps)
 	e.web, err = New(Deps{
 		Store:  db,
 		Status: e.status,
@@ -151,36 +154,4 @@ func (f *fakeStatus) set(id string, st ...matthan.StreamStatus) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.m[id] = st
-}
-
-// browser starts a headless Debian chromium for the test and returns a
-// context to drive it with chromedp.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	const bin = "/usr/bin/chromium"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("Debian's chromium is not installed (make setup installs it): ", err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1920, 1080),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first action starts the browser; it must not run under a
-	// timeout, which would stop the whole browser when it fires.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal("start chromium: ", err)
-	}
-	ctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"matthan"
+	"matthan/internal/testutil"
 )
 
 // rowOrder lists the cameras of the health table, top to bottom.
@@ -115,8 +116,8 @@ func TestHealthInBrowser(t *testing.T) {
 	e := newEnv(t)
 	e.setWard()
 	base := uiServer(e, nil)
-	ctx := browser(t)
-	check := pageErrors(t, ctx)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(base+"/health")); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestHealthInBrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('.health-table tbody tr').dataset.camera`); got != "cam-003" {
 		t.Errorf("first row %s, want the offline cam-003", got)
 	}
-	screenshot(t, ctx, "health")
+	testutil.Screenshot(t, ctx, "health")
 
 	// cam-001 goes offline: a health event refreshes the table at once.
 	e.status.set("cam-001", matthan.StreamStatus{CameraID: "cam-001", Role: matthan.StreamMain,
@@ -134,5 +135,4 @@ func TestHealthInBrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `[...document.querySelectorAll('.health-table tbody tr')].map((r) => r.dataset.camera).join(' ')`); got != "cam-001 cam-003 cam-002 cam-004" {
 		t.Errorf("after cam-001 went down: %s (down since earlier first)", got)
 	}
-	check()
 }

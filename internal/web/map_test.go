@@ -9,8 +9,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"matthan/internal/testutil"
 )
 
 func TestMapPage(t *testing.T) {
@@ -77,8 +80,8 @@ func TestMapInBrowser(t *testing.T) {
 		}),
 		"GET /tiles/broken/": http.NotFoundHandler(),
 	})
-	ctx := browser(t)
-	check := pageErrors(t, ctx, "/tiles/broken/")
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs, "/tiles/broken/")
 	open := func(lang string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(base+"/map?lang="+lang)); err != nil {
@@ -108,7 +111,7 @@ func TestMapInBrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.getElementById('map-popup-name').textContent + ' | ' + document.getElementById('map-popup-wall').getAttribute('href') + ' | ' + document.getElementById('map-popup-playback').getAttribute('href')`); got != "Cổng chợ An Bình | /?camera=cam-001 | /playback?camera=cam-001" {
 		t.Errorf("popup: %s", got)
 	}
-	screenshot(t, ctx, "map")
+	testutil.Screenshot(t, ctx, "map")
 	if err := chromedp.Do(ctx, chromedp.Click(`#map-close`)); err != nil {
 		t.Fatal(err)
 	}
@@ -148,5 +151,4 @@ func TestMapInBrowser(t *testing.T) {
 	if plain := eval[bool](t, ctx, `document.getElementById('map').classList.contains('plain')`); plain || served.Load() == 0 {
 		t.Errorf("working tiles: plain=%v, served %d", plain, served.Load())
 	}
-	check()
 }

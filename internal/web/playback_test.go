@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -22,49 +21,37 @@ import (
 	"matthan/internal/httpapi"
 	"matthan/internal/media"
 	"matthan/internal/playback/playbacktest"
+	"matthan/internal/testutil"
 )
 
-// recordedEnv is the test env with recordings of cam-001 behind the API:
-// 15 s of real H.264 in 5-second segments, a 10-minute gap (camera
-// offline, stored with its reason), then 5 s more. Exports go to a
-// temporary directory.
-type recordedEnv struct {
-	*env
-	wall0 time.Time // the first frame
-	segs  []*matthan.Segment
+// withRecordings serves recordings from dir and exports them, signed, to
+// a temporary directory.
+func withRecordings(dir string) envOption {
+	return func(e *env, api *httpapi.Deps) {
+		api.Recordings, api.RecordingsDir = e.db, dir
+		api.Exports = &export.Deps{Store: e.db, Index: e.db, RecordDir: dir, ExportDir: filepath.Join(e.t.TempDir(), "exports"),
+			Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize)), NodeName: "node-test"}
+	}
 }
 
-func newRecordedEnv(t *testing.T) *recordedEnv {
+// recordCam001 stores recordings of cam-001 in dir and e's index: 15 s of
+// real H.264 in 5-second segments from wall0 (two hours ago), a 10-minute
+// gap (camera offline, stored with its reason), then 5 s more.
+func recordCam001(t *testing.T, e *env, dir string) (wall0 time.Time, segs []*matthan.Segment) {
 	t.Helper()
-	e := newEnv(t)
-	dir := t.TempDir()
-	re := &recordedEnv{env: e, wall0: time.Now().Add(-2 * time.Hour).Truncate(time.Second)}
-	api := httpapi.New(httpapi.Deps{Store: e.db, Status: e.status, Recordings: e.db, RecordingsDir: dir,
-		Exports: &export.Deps{Store: e.db, Index: e.db, RecordDir: dir, ExportDir: filepath.Join(t.TempDir(), "exports"),
-			Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize)), NodeName: "node-test"}})
-	mux := http.NewServeMux()
-	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u := e.signedIn(); u != nil {
-			r.SetBasicAuth(u.Name, testPassword)
-		}
-		api.Handler().ServeHTTP(w, r)
-	}))
-	mux.Handle("/", e.web.Handler())
-	e.srv = httptest.NewServer(mux)
-	t.Cleanup(e.srv.Close)
-
-	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 20}, re.wall0)
-	re.segs = playbacktest.Record(t, dir, e.db, playbacktest.Recording{CameraID: "cam-001", Clip: clip, Wall0: re.wall0,
+	wall0 = time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 20}, wall0)
+	segs = playbacktest.Record(t, dir, e.db, playbacktest.Recording{CameraID: "cam-001", Clip: clip, Wall0: wall0,
 		Segment: 5 * time.Second, GapAfter: map[int]time.Duration{2: 10 * time.Minute}})
-	if len(re.segs) != 4 {
-		t.Fatalf("%d segments, want 4", len(re.segs))
+	if len(segs) != 4 {
+		t.Fatalf("%d segments, want 4", len(segs))
 	}
-	gap := &matthan.Gap{CameraID: "cam-001", Stream: matthan.StreamMain, Start: re.segs[2].End, End: re.segs[3].Start,
+	gap := &matthan.Gap{CameraID: "cam-001", Stream: matthan.StreamMain, Start: segs[2].End, End: segs[3].Start,
 		Reason: matthan.GapOffline, Detail: "camera unreachable"}
 	if err := e.db.AddGap(t.Context(), gap); err != nil {
 		t.Fatal(err)
 	}
-	return re
+	return wall0, segs
 }
 
 func TestPlaybackPage(t *testing.T) {
@@ -155,11 +142,13 @@ func untranslated(body, prefix string) string {
 func jsTime(t time.Time) float64 { return float64(t.UnixMilli()) }
 
 func TestPlaybackInBrowser(t *testing.T) {
-	e := newRecordedEnv(t)
+	dir := t.TempDir()
+	e := newEnv(t, withRecordings(dir))
+	wall0, segs := recordCam001(t, e, dir)
 	e.signIn("officer")
-	ctx := browser(t)
-	watchExceptions(t, ctx)
-	start := e.wall0.Add(2 * time.Second)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
+	start := wall0.Add(2 * time.Second)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+"/playback?camera=cam-001&at="+url.QueryEscape(start.Format(time.RFC3339))),
 		chromedp.Poll[chromedp.Void](`document.getElementById('pb').dataset.ready === 'true'`, chromedp.WithPollingTimeout(15*time.Second)),
@@ -192,12 +181,12 @@ func TestPlaybackInBrowser(t *testing.T) {
 	if !strings.Contains(gapTitle, "Không có bản ghi: camera mất kết nối") {
 		t.Errorf("gap title %q", gapTitle)
 	}
-	if got := str(`document.querySelector('.pb-span').dataset.start`); got != e.segs[0].Start.UTC().Format("2006-01-02T15:04:05.000Z") {
-		t.Errorf("first span starts %s, want %s", got, e.segs[0].Start)
+	if got := str(`document.querySelector('.pb-span').dataset.start`); got != segs[0].Start.UTC().Format("2006-01-02T15:04:05.000Z") {
+		t.Errorf("first span starts %s, want %s", got, segs[0].Start)
 	}
 
 	// Zoomed to 10 minutes, a click on the timeline seeks the video there.
-	target := e.wall0.Add(4 * time.Second)
+	target := wall0.Add(4 * time.Second)
 	x := eval(fmt.Sprintf(`(() => {
 		document.querySelector('[data-zoom="600"]').click();
 		const st = window.matthanPlayback.st, r = document.getElementById('pb-timeline').getBoundingClientRect();
@@ -245,12 +234,12 @@ func TestPlaybackInBrowser(t *testing.T) {
 	if rate := measure("4", time.Second); rate < 2.5 {
 		t.Errorf("at 4× the video moved %.2f s a second", rate)
 	}
-	snapPNG(t, ctx, "playback")
+	testutil.Screenshot(t, ctx, "playback", testutil.FullPage)
 
 	// Export a range: the reason is required, then the package downloads.
 	eval(fmt.Sprintf(`(() => { const p = window.matthanPlayback; p.pause(); p.seek(%f); document.getElementById('pb-mark-in').click();
 		p.seek(%f); document.getElementById('pb-mark-out').click(); document.getElementById('pb-export').click(); return 0; })()`,
-		jsTime(e.wall0.Add(time.Second)), jsTime(e.wall0.Add(4*time.Second))))
+		jsTime(wall0.Add(time.Second)), jsTime(wall0.Add(4*time.Second))))
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#pb-dialog`), chromedp.Click(`#pb-dialog-go`),
 		chromedp.WaitVisible(`#pb-dialog [data-error="reason"]`),
 		chromedp.SendKeys(`#pb-dialog [name=reason]`, "Vụ trộm xe máy đêm 14/01"),
@@ -278,7 +267,7 @@ func TestPlaybackInBrowser(t *testing.T) {
 	eval(`document.getElementById('pb-dialog').close(); 0`)
 
 	// In the gap, the picture says why there is none.
-	gapMid := e.segs[2].End.Add(5 * time.Minute)
+	gapMid := segs[2].End.Add(5 * time.Minute)
 	eval(fmt.Sprintf(`window.matthanPlayback.pause(); window.matthanPlayback.seek(%f); 0`, jsTime(gapMid)))
 	if over := str(`document.querySelector('.pb-overlay').hidden ? '' : document.querySelector('.pb-overlay').textContent`); over != "Không có bản ghi: camera mất kết nối" {
 		t.Errorf("overlay in the gap: %q", over)

@@ -8,17 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"matthan"
+	"matthan/internal/testutil"
 )
 
 // call sends a request with an optional JSON body and headers, without
@@ -271,44 +269,6 @@ func uiServer(e *env, extra map[string]http.Handler) string {
 	return srv.URL
 }
 
-// pageErrors collects the page's uncaught exceptions and console errors;
-// check fails the test on any not ignored.
-func pageErrors(t *testing.T, ctx context.Context, ignore ...string) (check func()) {
-	t.Helper()
-	var mu sync.Mutex
-	var errs []string
-	msgs := chromedp.Console(ctx)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.Type != chromedp.ConsoleError && !m.IsException() {
-				continue
-			}
-			text := m.String() + " " + m.URL
-			if m.Exception != nil && m.Exception.Exception != nil {
-				text += " " + m.Exception.Exception.Description
-			}
-			if slices.ContainsFunc(ignore, func(s string) bool { return strings.Contains(text, s) }) {
-				continue
-			}
-			mu.Lock()
-			errs = append(errs, text)
-			mu.Unlock()
-		}
-	}()
-	return func() {
-		t.Helper()
-		time.Sleep(100 * time.Millisecond) // let late messages arrive
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range errs {
-			t.Errorf("page error: %s", e)
-		}
-	}
-}
-
 // eval runs a script in the page and returns its value.
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
@@ -324,26 +284,6 @@ func waitFor(t *testing.T, ctx context.Context, js string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("!!("+js+")", chromedp.WithPollingTimeout(8*time.Second))); err != nil {
 		t.Fatalf("waiting for %s: %v", js, err)
-	}
-}
-
-// screenshot saves the browser's view as NAME.png into the directory
-// $MATTHAN_SCREENSHOTS (the README's pictures); unset, it does nothing.
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("MATTHAN_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -373,8 +313,8 @@ func TestWallInBrowser(t *testing.T) {
 	e.moreCameras(6) // 10 cameras: 3 pages of 4, 2 of 9
 	e.web.deps.Layouts = e.db
 	base := uiServer(e, nil)
-	ctx := browser(t)
-	check := pageErrors(t, ctx)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(base+"/")); err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +344,7 @@ func TestWallInBrowser(t *testing.T) {
 	if ratio := eval[float64](t, ctx, `(() => { const r = document.querySelector('.tile').getBoundingClientRect(); return r.width / r.height; })()`); ratio < 1.7 || ratio > 1.85 {
 		t.Errorf("tile ratio %.2f, want 16:9", ratio)
 	}
-	screenshot(t, ctx, "wall")
+	testutil.Screenshot(t, ctx, "wall")
 
 	// Page 2 shows the next four; the first page's players stop.
 	if err := chromedp.Do(ctx, chromedp.Click(`#wall-next`)); err != nil {
@@ -484,7 +424,6 @@ func TestWallInBrowser(t *testing.T) {
 	if err != nil || len(ls) != 1 || ls[0].Name != "Chợ" || ls[0].Size != 4 || !slices.Equal(ls[0].Cameras, []string{"cam-003", "cam-001"}) {
 		t.Errorf("stored layouts: %+v %v", ls, err)
 	}
-	check()
 }
 
 // TestWallOnPhone: one column, every tile full width.
@@ -492,8 +431,8 @@ func TestWallOnPhone(t *testing.T) {
 	e := newEnv(t)
 	e.setWard()
 	base := uiServer(e, nil) // before the browser, so that it closes after it
-	ctx := browser(t)
-	check := pageErrors(t, ctx)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/?lang=en")); err != nil {
 		t.Fatal(err)
 	}
@@ -504,6 +443,5 @@ func TestWallOnPhone(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('.tile[data-camera="cam-003"] .tile-state').textContent`); got != "Offline" {
 		t.Errorf("English state %q", got)
 	}
-	screenshot(t, ctx, "wall-phone")
-	check()
+	testutil.Screenshot(t, ctx, "wall-phone")
 }

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"matthan/internal/testutil"
 )
 
 // get fetches path without following redirects.
@@ -85,7 +88,8 @@ func TestStaticAssetsAreEmbedded(t *testing.T) {
 func TestLoginPageRunsInBrowser(t *testing.T) {
 	e := newEnv(t)
 	e.signIn("")
-	ctx := browser(t)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+"/login"),
 		chromedp.WaitVisible(`#login`),
