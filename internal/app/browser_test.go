@@ -28,7 +28,8 @@ func TestScreenEndToEnd(t *testing.T) {
 	for _, id := range []string{"cam-001", "cam-002", "cam-003", "cam-004"} {
 		w.waitState(t, id, matthan.StreamSub, matthan.StateStreaming, 20*time.Second)
 	}
-	ctx, jsErrors := testutil.Chromium(t, 4*time.Minute)
+	ctx, errs := testutil.Chromium(t, 4*time.Minute)
+	defer testutil.NoPageErrors(t, errs)
 	base := "http://" + w.node.HTTPAddr()
 
 	// Signing in: a wrong password says so, the right one opens the wall.
@@ -153,10 +154,6 @@ func TestScreenEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.Screenshot(t, ctx, "map")
-
-	if s := jsErrors.String(); s != "" {
-		t.Errorf("the pages reported errors:\n%s", s)
-	}
 }
 
 // waitPlaying waits until n visible tiles play video over transport: their
