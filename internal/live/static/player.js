@@ -6,6 +6,10 @@
 //   const p = new LivePlayer(videoEl, { camera: 'cam-001', stream: 'sub', csrf, transport: 'auto' });
 //   p.onstate = (s) => { /* s.state: connecting | playing | error | stopped */ };
 //   p.start(); … p.stop();
+//
+// With { measure: true } the player also measures glass-to-glass latency
+// (bench/live): the simulator stamps each frame's send time into an SEI
+// message, and p.latency() compares it with when each frame is shown.
 
 const FALLBACK_MS = 4000; // auto: no frame from WebRTC this long → MSE
 const STALL_MS = 5000; // playing, no new frame this long → reconnect
@@ -87,10 +91,174 @@ function waitGathering(pc, ms) {
   });
 }
 
+// --- Glass-to-glass measurement (opts.measure) ---------------------------
+// `matthan sim` writes the wall time it sends each frame into an SEI
+// user_data_unregistered message: the UUID "MATTHAN.WALLTIME", then Unix
+// microseconds, 8 bytes big-endian (internal/sim/stamp.go).
+
+const STAMP_UUID = [77, 65, 84, 84, 72, 65, 78, 46, 87, 65, 76, 76, 84, 73, 77, 69];
+const MEASURE_MAX_SAMPLES = 100000; // ~1 h at 25 fps
+const MEASURE_MAX_PENDING = 300; // stamps of frames not yet shown
+
+// stampOfNAL returns the stamp (ms since the Unix epoch) in one NAL unit,
+// H.264 or H.265 (header included, emulation prevention bytes in place),
+// or null when it is not a stamp.
+export function stampOfNAL(nal) {
+  let i;
+  if (nal.length > 1 && (nal[0] & 0x9f) === 6) i = 1; // H.264 SEI
+  else if (nal.length > 2 && (nal[0] >> 1 & 0x3f) === 39) i = 2; // H.265 prefix SEI
+  else return null;
+  if (nal.length > 96) return null; // ours is ~30 bytes: skip big SEIs unread
+  const b = []; // the RBSP: emulation prevention bytes removed
+  let zeros = 0;
+  for (; i < nal.length; i++) {
+    const c = nal[i];
+    if (zeros >= 2 && c === 3) { zeros = 0; continue; }
+    b.push(c);
+    zeros = c === 0 ? zeros + 1 : 0;
+  }
+  let p = 0;
+  while (p < b.length && b[p] !== 0x80) { // 0x80: the RBSP's trailing bits
+    let type = 0;
+    let size = 0;
+    while (b[p] === 0xff) { type += 255; p++; }
+    type += b[p++];
+    while (b[p] === 0xff) { size += 255; p++; }
+    size += b[p++];
+    if (!(p + size <= b.length)) return null;
+    if (type === 5 && size >= 24 && STAMP_UUID.every((x, k) => b[p + k] === x)) {
+      let us = 0;
+      for (let k = 16; k < 24; k++) us = us * 256 + b[p + k]; // < 2^53 until the year 2255
+      return us / 1000;
+    }
+    p += size;
+  }
+  return null;
+}
+
+// stampOfAnnexB finds a stamp in an access unit with start codes (what a
+// WebRTC receiver's encoded frame holds).
+export function stampOfAnnexB(buf) {
+  const n = buf.length;
+  let start = -1;
+  for (let i = 0; i + 2 < n; i++) {
+    if (buf[i] !== 0 || buf[i + 1] !== 0 || buf[i + 2] !== 1) continue;
+    if (start >= 0) {
+      const end = i > start && buf[i - 1] === 0 ? i - 1 : i; // 4-byte start code
+      const s = stampOfNAL(buf.subarray(start, end));
+      if (s !== null) return s;
+    }
+    start = i + 3;
+    i += 2;
+  }
+  return start >= 0 && start < n ? stampOfNAL(buf.subarray(start)) : null;
+}
+
+function box(b, p) { // [size, type] of the box at p, or null
+  if (p + 8 > b.length) return null;
+  const v = new DataView(b.buffer, b.byteOffset + p);
+  let size = v.getUint32(0);
+  if (size === 1 && p + 16 <= b.length) size = v.getUint32(8) * 2 ** 32 + v.getUint32(12);
+  else if (size === 0) size = b.length - p;
+  if (size < 8 || p + size > b.length) return null;
+  return [size, String.fromCharCode(b[p + 4], b[p + 5], b[p + 6], b[p + 7])];
+}
+
+function children(b, from, to, want) { // offset of the first child box named want
+  for (let p = from; p < to;) {
+    const x = box(b.subarray(0, to), p);
+    if (!x) return -1;
+    if (x[1] === want) return p;
+    p += x[0];
+  }
+  return -1;
+}
+
+// timescaleOfInit reads the first track's time scale (mdhd) from an init
+// segment, or 0.
+export function timescaleOfInit(b) {
+  let p = children(b, 0, b.length, 'moov');
+  for (const name of ['trak', 'mdia', 'mdhd']) {
+    if (p < 0) return 0;
+    const x = box(b, p);
+    p = children(b, p + 8, p + x[0], name);
+  }
+  if (p < 0) return 0;
+  const v = new DataView(b.buffer, b.byteOffset + p);
+  return b[p + 8] === 1 ? v.getUint32(28) : v.getUint32(20);
+}
+
+// stampsOfFragment returns [[presentation time in seconds, stamp ms], …]
+// for the samples of one moof+mdat fragment with a stamp (length-prefixed
+// NAL units, as MP4 stores them).
+export function stampsOfFragment(b, timescale) {
+  const out = [];
+  const moof = children(b, 0, b.length, 'moof');
+  if (moof < 0 || !timescale) return out;
+  const moofEnd = moof + box(b, moof)[0];
+  const traf = children(b, moof + 8, moofEnd, 'traf');
+  if (traf < 0) return out;
+  const trafEnd = traf + box(b, traf)[0];
+  const at = (name) => children(b, traf + 8, trafEnd, name);
+  const dv = (p) => new DataView(b.buffer, b.byteOffset + p);
+  let defDur = 0;
+  let defSize = 0;
+  const tfhd = at('tfhd');
+  if (tfhd >= 0) {
+    const f = dv(tfhd).getUint32(8) & 0xffffff;
+    let q = tfhd + 16;
+    if (f & 0x1) q += 8;
+    if (f & 0x2) q += 4;
+    if (f & 0x8) { defDur = dv(q).getUint32(0); q += 4; }
+    if (f & 0x10) defSize = dv(q).getUint32(0);
+  }
+  let t = 0;
+  const tfdt = at('tfdt');
+  if (tfdt >= 0) t = b[tfdt + 8] === 1 ? dv(tfdt).getUint32(12) * 2 ** 32 + dv(tfdt).getUint32(16) : dv(tfdt).getUint32(12);
+  const trun = at('trun');
+  if (trun < 0) return out;
+  const v = dv(trun);
+  const version = b[trun + 8];
+  const f = v.getUint32(8) & 0xffffff;
+  const count = v.getUint32(12);
+  let q = 16;
+  let data = -1;
+  if (f & 0x1) { data = moof + v.getInt32(q); q += 4; }
+  if (f & 0x4) q += 4;
+  if (data < 0) {
+    const mdat = children(b, moofEnd, b.length, 'mdat');
+    if (mdat < 0) return out;
+    data = mdat + 8;
+  }
+  for (let k = 0; k < count && q <= box(b, trun)[0]; k++) {
+    let dur = defDur;
+    let size = defSize;
+    let cto = 0;
+    if (f & 0x100) { dur = v.getUint32(q); q += 4; }
+    if (f & 0x200) { size = v.getUint32(q); q += 4; }
+    if (f & 0x400) q += 4;
+    if (f & 0x800) { cto = version ? v.getInt32(q) : v.getUint32(q); q += 4; }
+    for (let p = data; p + 4 <= data + size && p + 4 <= b.length;) {
+      const len = dv(p).getUint32(0);
+      const s = stampOfNAL(b.subarray(p + 4, Math.min(p + 4 + len, b.length)));
+      if (s !== null) { out.push([(t + cto) / timescale, s]); break; }
+      p += 4 + len;
+    }
+    data += size;
+    t += dur;
+  }
+  return out;
+}
+
+function percentile(sorted, q) { // nearest rank, as bench/live computes it
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
 export class LivePlayer {
   constructor(video, opts = {}) {
     this.video = video;
-    this.opts = { stream: 'sub', transport: 'auto', base: '', csrf: '', muted: true, ...opts };
+    this.opts = { stream: 'sub', transport: 'auto', base: '', csrf: '', muted: true, measure: false, ...opts };
     this.onstate = null;
     this.state = { state: 'stopped', transport: null, message_vi: MSG.stopped[0], message_en: MSG.stopped[1] };
     this.transport = null;
@@ -98,6 +266,7 @@ export class LivePlayer {
     this._failures = 0;
     this._useMSE = false;
     this._timer = null;
+    this._measure = null; // opts.measure: stamps seen, latencies of frames shown
   }
 
   start() {
@@ -108,12 +277,14 @@ export class LivePlayer {
     v.muted = this.opts.muted;
     v.autoplay = true;
     v.playsInline = true;
+    if (this.opts.measure) this._measureStart();
     this._connect();
   }
 
   stop(quiet = false) {
     this._gen++;
     this._teardown();
+    this._measureStop();
     if (!quiet) this._emit('stopped', MSG.stopped);
   }
 
@@ -121,6 +292,119 @@ export class LivePlayer {
   stats() {
     const q = this.video.getVideoPlaybackQuality ? this.video.getVideoPlaybackQuality() : null;
     return { transport: this.transport, frames: q ? q.totalVideoFrames : 0, time: this.video.currentTime };
+  }
+
+  // latency says how late the frames shown since the last clear were:
+  // {transport, samples, median_ms, p95_ms, browser_median_ms (of that, the
+  // time from the frame reaching the page, assembled from its RTP packets or
+  // as a WebSocket message, to its display), unmatched (frames shown without
+  // a stamp), reason (why nothing is measured)}; with raw, every sample
+  // (ms); with clear, starts a new count. Null without opts.measure.
+  latency({ clear = false, raw = false } = {}) {
+    const m = this._measure;
+    if (!m) return null;
+    const sorted = m.samples.slice().sort((a, b) => a - b);
+    const out = { transport: this.transport, samples: sorted.length, median_ms: percentile(sorted, 0.5),
+      p95_ms: percentile(sorted, 0.95), browser_median_ms: percentile(m.inBrowser.slice().sort((a, b) => a - b), 0.5),
+      unmatched: m.unmatched, reason: sorted.length ? '' : m.reason };
+    if (raw) out.values = m.samples.slice();
+    if (clear) {
+      m.samples = [];
+      m.inBrowser = [];
+      m.unmatched = 0;
+    }
+    return out;
+  }
+
+  // _measureStart follows every frame the element shows: its stamp, looked
+  // up by RTP timestamp (WebRTC) or media time (MSE), against the time the
+  // browser expects to show it.
+  _measureStart() {
+    const v = this.video;
+    const m = { samples: [], inBrowser: [], unmatched: 0, stamps: new Map(), timescale: 0, cb: 0, reason: '' };
+    if (!v.requestVideoFrameCallback) m.reason = 'this browser has no requestVideoFrameCallback';
+    this._measure = m;
+    const shown = (_, md) => {
+      if (this._measure !== m) return;
+      m.cb = v.requestVideoFrameCallback(shown);
+      let key = null;
+      if (this.transport === 'webrtc' && md.rtpTimestamp !== undefined) key = md.rtpTimestamp;
+      else if (this.transport === 'mse') key = Math.round(md.mediaTime * 1000);
+      if (key !== null && this.transport === 'mse' && !m.stamps.has(key)) {
+        key = m.stamps.has(key - 1) ? key - 1 : key + 1; // rounding at the edge of a millisecond
+      }
+      const found = key === null ? undefined : m.stamps.get(key);
+      if (found === undefined) {
+        m.unmatched++;
+        return;
+      }
+      m.stamps.delete(key);
+      const [stamp, arrived] = found;
+      if (m.samples.length < MEASURE_MAX_SAMPLES) {
+        m.samples.push(performance.timeOrigin + md.expectedDisplayTime - stamp);
+        m.inBrowser.push(md.expectedDisplayTime - arrived);
+      }
+    };
+    if (v.requestVideoFrameCallback) m.cb = v.requestVideoFrameCallback(shown);
+  }
+
+  _measureStop() {
+    const m = this._measure;
+    if (m && m.cb && this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(m.cb);
+    if (m) m.cb = 0;
+  }
+
+  _measureKeep(key, stamp) {
+    const stamps = this._measure.stamps;
+    stamps.set(key, [stamp, performance.now()]); // and when the frame reached the page
+    if (stamps.size > MEASURE_MAX_PENDING) stamps.delete(stamps.keys().next().value); // frames never shown
+  }
+
+  // _tapEncoded reads the stamp of every encoded frame a receiver gets and
+  // passes the frame on untouched. With encodedInsertableStreams every
+  // receiver, audio too, must be piped, or its frames stop.
+  _tapEncoded(receiver, video) {
+    let streams;
+    try {
+      streams = receiver.createEncodedStreams();
+    } catch (e) {
+      this._measure.reason = 'createEncodedStreams: ' + e.message;
+      return;
+    }
+    if (!video) {
+      streams.readable.pipeTo(streams.writable).catch(() => {});
+      return;
+    }
+    const m = this._measure;
+    const read = new TransformStream({
+      transform: (frame, out) => {
+        if (this._measure === m) {
+          let stamp = null;
+          try { stamp = stampOfAnnexB(new Uint8Array(frame.data)); } catch (_) { /* not ours */ }
+          const md = frame.getMetadata();
+          const ts = md.rtpTimestamp ?? frame.timestamp;
+          if (stamp !== null && ts !== undefined) this._measureKeep(ts, stamp);
+        }
+        out.enqueue(frame);
+      },
+    });
+    streams.readable.pipeThrough(read).pipeTo(streams.writable).catch(() => {});
+  }
+
+  // _measureFragment reads the init segment's time scale, then the stamps of
+  // every fragment, keyed by presentation time in ms.
+  _measureFragment(data) {
+    const m = this._measure;
+    const b = new Uint8Array(data);
+    let ts = 0;
+    try { ts = timescaleOfInit(b); } catch (_) { /* not an init segment */ }
+    if (ts) {
+      m.timescale = ts;
+      return;
+    }
+    try {
+      for (const [t, stamp] of stampsOfFragment(b, m.timescale)) this._measureKeep(Math.round(t * 1000), stamp);
+    } catch (_) { /* a fragment we cannot read has no stamp for us */ }
   }
 
   _url(kind) {
@@ -141,6 +425,7 @@ export class LivePlayer {
     this._teardown();
     this.transport = this._useMSE ? 'mse' : 'webrtc';
     this._attemptPlayed = false;
+    if (this._measure) this._measure.stamps.clear(); // keys of the last attempt mean nothing now
     this._emit('connecting', MSG.connecting);
     try {
       if (this.transport === 'webrtc') await this._startWebRTC(gen);
@@ -242,12 +527,15 @@ export class LivePlayer {
 
   async _startWebRTC(gen) {
     if (!window.RTCPeerConnection) throw new PlayerError(MSG.noWebRTC[0], MSG.noWebRTC[1], { fallback: true });
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const tap = this._measure && 'createEncodedStreams' in RTCRtpReceiver.prototype;
+    const pc = new RTCPeerConnection(tap ? { iceServers: [], encodedInsertableStreams: true } : { iceServers: [] });
     this._pc = pc;
+    if (this._measure && !tap) this._measure.reason = 'this browser has no RTCRtpReceiver.createEncodedStreams';
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     const stream = new MediaStream();
     pc.ontrack = (ev) => {
+      if (tap) this._tapEncoded(ev.receiver, ev.track.kind === 'video');
       if (gen !== this._gen) return;
       stream.addTrack(ev.track);
       if (this.video.srcObject !== stream) this.video.srcObject = stream;
@@ -365,6 +653,7 @@ export class LivePlayer {
   _mseAppend(gen, data) {
     const m = this._mse;
     if (!m) return;
+    if (this._measure) this._measureFragment(data);
     m.queue.push(data);
     if (m.queue.length > MSE_MAX_QUEUE) {
       this._fail(gen, new PlayerError(MSG.dropped[0], MSG.dropped[1]));
