@@ -445,3 +445,40 @@ func TestWallOnPhone(t *testing.T) {
 	}
 	testutil.Screenshot(t, ctx, "wall-phone")
 }
+
+// TestWallRotates: with rotation on, the wall turns its pages by itself,
+// and an enlarged camera stops it.
+func TestWallRotates(t *testing.T) {
+	e := newEnv(t)
+	e.setWard()
+	e.moreCameras(6) // 10 cameras: 3 pages of 4
+	base := uiServer(e, nil)
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.getElementById('wall-page').textContent === 'Trang 1/3'`)
+	if err := chromedp.Do(ctx, chromedp.SetValue(`#wall-rotation`, "10")); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, `document.getElementById('wall-rotation').dispatchEvent(new Event('change')) || true`)
+	start := time.Now()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('wall-page').textContent === 'Trang 2/3'`,
+		chromedp.WithPollingTimeout(14*time.Second))); err != nil {
+		t.Fatalf("the wall did not turn its page within 14 s: %v", err)
+	}
+	if d := time.Since(start); d < 8*time.Second {
+		t.Errorf("turned after %v with a 10 s rotation", d)
+	}
+	// Enlarging a camera stops the rotation.
+	if err := chromedp.Do(ctx, chromedp.DoubleClick(`#wall-grid .tile[data-camera]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `location.search.startsWith('?camera=')`)
+	enlarged := eval[string](t, ctx, `location.search`)
+	time.Sleep(11 * time.Second)
+	if now := eval[string](t, ctx, `location.search`); now != enlarged {
+		t.Errorf("the enlarged camera %s was rotated away to %s", enlarged, now)
+	}
+}
