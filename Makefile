@@ -10,7 +10,7 @@ APT_PKGS := ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-ba
             chromium
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test build setup fuzz bench clean
+.PHONY: demo test build setup fuzz bench bench-live clean
 
 demo: setup build
 	./$(BIN) demo
@@ -37,6 +37,9 @@ fuzz:
 
 bench: setup build
 	./bench/ingest/run.sh
+
+bench-live: setup build
+	./bench/live/run.sh
 
 clean:
 	rm -rf bin

@@ -35,8 +35,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -45,13 +43,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"matthan/internal/secret"
+	"matthan/bench/internal/benchproc"
 	"matthan/internal/sim"
-	"matthan/internal/sqlite"
 )
 
 // Goals from issue 2: against one ffmpeg per camera, at least 2× less CPU
@@ -163,11 +159,11 @@ const (
 // bench is one run of the benchmark.
 type bench struct {
 	o       options
-	procs   children
-	sim     *child
+	procs   benchproc.Children
+	logs    benchproc.Logs
+	sim     *benchproc.Child
 	simAddr string
 	data    string // ingest mode: the node's data directory, cameras registered
-	logs    []io.Closer
 	// exportOK: `matthan export` exists, so record mode times it.
 	exportOK bool
 }
@@ -176,18 +172,18 @@ func run(ctx context.Context, o options) (err error) {
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err
 	}
-	b := &bench{o: o}
+	b := &bench{o: o, logs: benchproc.Logs{Prefix: o.out}}
 	defer func() {
-		b.procs.stop(stopGrace)
-		for _, l := range b.logs {
-			l.Close()
-		}
+		b.procs.Stop(stopGrace)
+		b.logs.Close()
 	}()
 
 	conditions := describeMachine(o)
 	fmt.Print(conditions)
 
-	if err := b.startSim(ctx); err != nil {
+	b.sim, b.simAddr, err = benchproc.StartSim(ctx, &b.procs, &b.logs, benchproc.SimOptions{
+		Matthan: o.matthan, Cameras: o.streams, Clips: o.clips, Cache: o.cache, Timeout: o.simTimeout})
+	if err != nil {
 		return err
 	}
 	if o.mode == modeIngest {
@@ -249,9 +245,9 @@ func describeMachine(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s benchmark  %s\n", o.mode, time.Now().Format(time.RFC3339))
 	fmt.Fprintf(&b, "  streams %d, warm-up %s, window %s, rounds %d (medians reported)\n", o.streams, o.warmup, o.window, o.repeat)
-	fmt.Fprintf(&b, "  machine: %d CPUs, load average %s at start\n", runtime.NumCPU(), loadAverage())
-	fmt.Fprintf(&b, "  %s\n", firstLine(o.matthan, "version"))
-	fmt.Fprintf(&b, "  %s\n", firstLine(o.ffmpeg, "-hide_banner", "-version"))
+	fmt.Fprintf(&b, "  machine: %d CPUs, load average %s at start\n", runtime.NumCPU(), benchproc.LoadAverage())
+	fmt.Fprintf(&b, "  %s\n", benchproc.FirstLine(o.matthan, "version"))
+	fmt.Fprintf(&b, "  %s\n", benchproc.FirstLine(o.ffmpeg, "-hide_banner", "-version"))
 	fmt.Fprintf(&b, "  baseline per stream: %s %s\n", o.ffmpeg, strings.Join(o.ffmpegArgs("URL", "DIR/cam-NNN"), " "))
 	fmt.Fprintf(&b, "  ours: %s %s\n", o.matthan, strings.Join(o.serveArgs("DATA"), " "))
 	if o.mode == modeRecord {
@@ -260,90 +256,14 @@ func describeMachine(o options) string {
 	return b.String()
 }
 
-func firstLine(name string, args ...string) string {
-	out, err := exec.Command(name, args...).Output()
-	if err != nil {
-		return name + ": " + err.Error()
-	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return line
-}
-
-// logFile opens one of the run's log files; it is closed when the run ends.
-func (b *bench) logFile(name string) (io.Writer, error) {
-	f, err := os.Create(b.o.out + "-" + name + ".log")
-	if err != nil {
-		return nil, err
-	}
-	b.logs = append(b.logs, f)
-	return f, nil
-}
-
-// startSim starts `matthan sim` and waits until it serves.
-func (b *bench) startSim(ctx context.Context) error {
-	rtspAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	control, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	log, err := b.logFile("sim")
-	if err != nil {
-		return err
-	}
-	ready := &readyWriter{w: log, marker: "Simulating", ch: make(chan struct{})}
-	args := []string{"sim", "--cameras", fmt.Sprint(b.o.streams), "--rtsp", rtspAddr, "--control", control,
-		"--h265-every", "0", "--clips", b.o.clips, "--log-level", "warn"}
-	if b.o.cache != "" {
-		args = append(args, "--cache", b.o.cache)
-	}
-	c, err := startChild(b.o.matthan, args, ready, log)
-	if err != nil {
-		return err
-	}
-	b.procs.add(c)
-	b.sim, b.simAddr = c, rtspAddr
-	fmt.Printf("simulator: %d cameras on rtsp://%s/ (the first run converts clips, about a minute)\n", b.o.streams, rtspAddr)
-	select {
-	case <-ready.ch:
-		return nil
-	case <-c.done:
-		return fmt.Errorf("simulator %w: %v (see %s-sim.log)", errExited, c.err, b.o.out)
-	case <-time.After(b.o.simTimeout):
-		return fmt.Errorf("simulator not ready after %s (see %s-sim.log)", b.o.simTimeout, b.o.out)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// readyWriter passes output on and closes ch once it has seen marker.
-type readyWriter struct {
-	w      io.Writer
-	marker string
-	ch     chan struct{}
-	once   sync.Once
-	seen   []byte
-}
-
-func (r *readyWriter) Write(p []byte) (int, error) {
-	if len(r.seen) < 1<<16 {
-		r.seen = append(r.seen, p...)
-		if strings.Contains(string(r.seen), r.marker) {
-			r.once.Do(func() { close(r.ch) })
-		}
-	}
-	return r.w.Write(p)
-}
-
-// newData makes a fresh data directory with the cameras registered.
+// newData makes a fresh data directory with the cameras registered, main
+// streams only (no sub URL), so the node pulls exactly one stream per camera.
 func (b *bench) newData(ctx context.Context) (string, error) {
 	dir, err := os.MkdirTemp(b.o.dir, "matthan-bench-")
 	if err != nil {
 		return "", err
 	}
-	if err := register(ctx, dir, b.simAddr, b.o.streams); err != nil {
+	if err := benchproc.RegisterCameras(ctx, dir, b.simAddr, b.o.streams, benchproc.MainOnly); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}
@@ -362,42 +282,6 @@ func diskOf(dir string) string {
 		return string(out)
 	}
 	return fmt.Sprintf("%s, %s, %s free", f[0], f[1], f[2])
-}
-
-// register adds the simulated cameras to a fresh store, main streams only
-// (no sub URL), so the node pulls exactly one stream per camera.
-func register(ctx context.Context, dir, simAddr string, n int) error {
-	key, err := secret.LoadOrCreateKey(filepath.Join(dir, "node.key"))
-	if err != nil {
-		return err
-	}
-	sealer, err := secret.NewSealer(key)
-	if err != nil {
-		return err
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "matthan.db"), sealer)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	for _, c := range sim.Ward(n) {
-		c.MainURL = "rtsp://" + simAddr + "/" + c.ID + "/main"
-		c.SubURL = ""
-		if err := db.CreateCamera(ctx, &c); err != nil {
-			return fmt.Errorf("register %s: %w", c.ID, err)
-		}
-	}
-	return nil
-}
-
-// freeAddr returns a loopback address with a port nobody listens on now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // ffmpegArgs is the baseline command for one stream; in record mode it
@@ -450,58 +334,37 @@ type streamCount struct {
 
 // nodePhase is one `matthan serve` pulling every stream.
 type nodePhase struct {
-	node    *child
+	node    *benchproc.Child
 	metrics string
 	client  *http.Client
 }
 
 func (b *bench) startNode(round int, data string) (*nodePhase, error) {
-	httpAddr, err := freeAddr()
+	log, err := b.logs.Create(fmt.Sprintf("serve-r%d", round+1))
 	if err != nil {
 		return nil, err
 	}
-	rtspAddr, err := freeAddr()
+	c, httpAddr, err := benchproc.StartServe(&b.procs, b.o.matthan, b.o.serveArgs(data), log)
 	if err != nil {
 		return nil, err
 	}
-	log, err := b.logFile(fmt.Sprintf("serve-r%d", round+1))
-	if err != nil {
-		return nil, err
-	}
-	c, err := startChild(b.o.matthan, append(b.o.serveArgs(data), "--http", httpAddr, "--rtsp", rtspAddr), log, log)
-	if err != nil {
-		return nil, err
-	}
-	b.procs.add(c)
 	return &nodePhase{node: c, metrics: "http://" + httpAddr + "/metrics",
 		client: &http.Client{Timeout: 10 * time.Second}}, nil
 }
 
-func (p *nodePhase) pids() []int { return []int{p.node.pid()} }
+func (p *nodePhase) pids() []int { return []int{p.node.PID()} }
 
 func (p *nodePhase) alive() error {
-	if p.node.exited() {
-		return fmt.Errorf("matthan serve %w: %v", errExited, p.node.err)
+	if p.node.Exited() {
+		return fmt.Errorf("matthan serve %w: %v", benchproc.ErrExited, p.node.Err())
 	}
 	return nil
 }
 
 func (p *nodePhase) counts(ctx context.Context) (map[string]streamCount, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metrics, nil)
+	body, err := benchproc.FetchMetrics(ctx, p.client, p.metrics)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
 	now := time.Now()
 	figs, err := parseNodeMetrics(body)
@@ -517,7 +380,7 @@ func (p *nodePhase) counts(ctx context.Context) (map[string]streamCount, error) 
 
 // ffmpegPhase is one ffmpeg per stream.
 type ffmpegPhase struct {
-	procs    []*child
+	procs    []*benchproc.Child
 	watchers []*ffmpegWatcher
 }
 
@@ -526,16 +389,15 @@ func (b *bench) startFFmpeg(ctx context.Context, dir string) (*ffmpegPhase, erro
 	for i := range b.o.streams {
 		w := newFFmpegWatcher()
 		url := "rtsp://" + b.simAddr + "/" + sim.CameraID(i) + "/main"
-		c, err := startChild(b.o.ffmpeg, b.o.ffmpegArgs(url, filepath.Join(dir, sim.CameraID(i))), nil, w)
+		c, err := b.procs.Start(b.o.ffmpeg, b.o.ffmpegArgs(url, filepath.Join(dir, sim.CameraID(i))), nil, w)
 		if err != nil {
 			return p, err
 		}
-		b.procs.add(c)
 		p.procs = append(p.procs, c)
 		p.watchers = append(p.watchers, w)
 		// A short stagger keeps N simultaneous RTSP handshakes from being
 		// the thing measured; the warm-up covers it anyway.
-		if err := sleep(ctx, 10*time.Millisecond); err != nil {
+		if err := benchproc.Sleep(ctx, 10*time.Millisecond); err != nil {
 			return p, err
 		}
 	}
@@ -545,15 +407,15 @@ func (b *bench) startFFmpeg(ctx context.Context, dir string) (*ffmpegPhase, erro
 func (p *ffmpegPhase) pids() []int {
 	out := make([]int, len(p.procs))
 	for i, c := range p.procs {
-		out[i] = c.pid()
+		out[i] = c.PID()
 	}
 	return out
 }
 
 func (p *ffmpegPhase) alive() error {
 	for i, c := range p.procs {
-		if c.exited() {
-			return fmt.Errorf("ffmpeg of %s %w: %v: %s", sim.CameraID(i), errExited, c.err, p.watchers[i].lastLines())
+		if c.Exited() {
+			return fmt.Errorf("ffmpeg of %s %w: %v: %s", sim.CameraID(i), benchproc.ErrExited, c.Err(), p.watchers[i].lastLines())
 		}
 	}
 	return nil
@@ -563,7 +425,7 @@ func (p *ffmpegPhase) counts(context.Context) (map[string]streamCount, error) {
 	out := make(map[string]streamCount, len(p.watchers))
 	for i, w := range p.watchers {
 		frames, at := w.progress()
-		out[sim.CameraID(i)+"/main"] = streamCount{Up: frames > 0 && !p.procs[i].exited(),
+		out[sim.CameraID(i)+"/main"] = streamCount{Up: frames > 0 && !p.procs[i].Exited(),
 			Frames: frames, At: at, Lost: w.missedPackets()}
 	}
 	return out, nil
@@ -603,7 +465,7 @@ type phaseResult struct {
 
 func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResult, error) {
 	var p phase
-	var started []*child
+	var started []*benchproc.Child
 	dir := b.data // where the phase writes: the node's data or ffmpeg's segments
 	if b.o.mode == modeRecord {
 		var err error
@@ -621,7 +483,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 	case whoMatthan:
 		np, err := b.startNode(round, dir)
 		if np != nil {
-			p, started = np, []*child{np.node}
+			p, started = np, []*benchproc.Child{np.node}
 		}
 		if err != nil {
 			return nil, err
@@ -632,16 +494,16 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 			p, started = fp, fp.procs
 		}
 		if err != nil {
-			b.procs.stop(stopGrace, started...)
+			b.procs.Stop(stopGrace, started...)
 			return nil, err
 		}
 	}
-	defer b.procs.stop(stopGrace, started...)
+	defer b.procs.Stop(stopGrace, started...)
 
 	if err := b.waitFlowing(ctx, p); err != nil {
 		return nil, err
 	}
-	if err := sleep(ctx, b.o.warmup); err != nil {
+	if err := benchproc.Sleep(ctx, b.o.warmup); err != nil {
 		return nil, err
 	}
 	if err := p.alive(); err != nil {
@@ -658,13 +520,13 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 	if err != nil {
 		return nil, err
 	}
-	sim0, _ := cpuTicks(b.sim.pid())
-	m0, _ := readMachineCPU()
+	sim0, _ := benchproc.CPUTicks(b.sim.PID())
+	m0, _ := benchproc.ReadMachineCPU()
 
 	const samples = 5
 	var pss, rss []float64
 	for i := range samples {
-		if err := sleep(ctx, time.Until(t0.Add(b.o.window*time.Duration(i+1)/samples))); err != nil {
+		if err := benchproc.Sleep(ctx, time.Until(t0.Add(b.o.window*time.Duration(i+1)/samples))); err != nil {
 			return nil, err
 		}
 		if i == samples-1 {
@@ -681,8 +543,8 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 		return nil, err
 	}
 	t1 := time.Now()
-	sim1, _ := cpuTicks(b.sim.pid())
-	m1, _ := readMachineCPU()
+	sim1, _ := benchproc.CPUTicks(b.sim.PID())
+	m1, _ := benchproc.ReadMachineCPU()
 	c1, err := p.counts(ctx)
 	if err != nil {
 		return nil, err
@@ -702,11 +564,11 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 		SysTicks:      sys1 - sys0,
 		PSSKiB:        uint64(median(pss)),
 		RSSKiB:        uint64(median(rss)),
-		SimCPUPercent: 100 * float64(sim1-sim0) / clockTicks / window,
-		MachineBusy:   busyPercent(m0, m1),
-		Load:          loadAverage(),
+		SimCPUPercent: 100 * float64(sim1-sim0) / benchproc.ClockTicks / window,
+		MachineBusy:   benchproc.BusyPercent(m0, m1),
+		Load:          benchproc.LoadAverage(),
 	}
-	res.CPUPercentStream = 100 * float64(res.CPUTicks) / clockTicks / window / float64(n)
+	res.CPUPercentStream = 100 * float64(res.CPUTicks) / benchproc.ClockTicks / window / float64(n)
 	res.PSSMiBStream = float64(res.PSSKiB) / 1024 / float64(n)
 	var mbit []float64
 	for i := range n {
@@ -741,7 +603,7 @@ func (b *bench) measure(ctx context.Context, who string, round int) (*phaseResul
 }
 
 // collect stops a record-mode phase and reads what it wrote.
-func (b *bench) collect(ctx context.Context, res *phaseResult, p phase, started []*child, dir string) error {
+func (b *bench) collect(ctx context.Context, res *phaseResult, p phase, started []*benchproc.Child, dir string) error {
 	var last map[string]streamCount
 	if res.Who == whoMatthan {
 		// Bytes received, read as close to the stop as possible.
@@ -754,15 +616,15 @@ func (b *bench) collect(ctx context.Context, res *phaseResult, p phase, started 
 		}
 	}
 	t0 := time.Now()
-	b.procs.stop(recordStopGrace, started...)
+	b.procs.Stop(recordStopGrace, started...)
 	res.StopS = time.Since(t0).Seconds()
 	if res.Who == whoFFmpeg {
 		d, err := sumFiles(dir)
 		res.Disk = &d
 		return err
 	}
-	if np := p.(*nodePhase); np.node.err != nil {
-		res.StopErr = np.node.err.Error()
+	if np := p.(*nodePhase); np.node.Err() != nil {
+		res.StopErr = np.node.Err().Error()
 	}
 	d, err := scanRecordings(filepath.Join(dir, "recordings"))
 	if err != nil {
@@ -807,7 +669,7 @@ func (b *bench) waitFlowing(ctx context.Context, p phase) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("only %d of %d streams flowing after %s (last error: %v)", flowing, b.o.streams, b.o.readyTimeout, err)
 		}
-		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+		if err := benchproc.Sleep(ctx, 500*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -816,7 +678,7 @@ func (b *bench) waitFlowing(ctx context.Context, p phase) error {
 // sumTicks returns the CPU time of processes, all and in the kernel (stime).
 func sumTicks(pids []int) (all, sys uint64, err error) {
 	for _, pid := range pids {
-		u, s, err := cpuTimes(pid)
+		u, s, err := benchproc.CPUTimes(pid)
 		if err != nil {
 			return 0, 0, fmt.Errorf("CPU of process %d: %w", pid, err)
 		}
@@ -826,10 +688,10 @@ func sumTicks(pids []int) (all, sys uint64, err error) {
 	return all, sys, nil
 }
 
-func sumMemory(pids []int) (memory, error) {
-	var sum memory
+func sumMemory(pids []int) (benchproc.Memory, error) {
+	var sum benchproc.Memory
 	for _, pid := range pids {
-		m, err := processMemory(pid)
+		m, err := benchproc.ProcessMemory(pid)
 		if err != nil {
 			return sum, fmt.Errorf("memory of process %d: %w", pid, err)
 		}
@@ -837,20 +699,6 @@ func sumMemory(pids []int) (memory, error) {
 		sum.RSS += m.RSS
 	}
 	return sum, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func median(xs []float64) float64 {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"regexp"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"matthan/bench/internal/benchproc"
 )
 
 // streamFigures are the node's counters for one stream, from /metrics.
@@ -27,23 +28,9 @@ type streamFigures struct {
 // node's Prometheus text exposition, keyed by "camera/stream".
 func parseNodeMetrics(b []byte) (map[string]streamFigures, error) {
 	out := map[string]streamFigures{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, rest, ok := strings.Cut(line, "{")
-		if !ok {
-			continue // a family without labels: not per stream
-		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok {
-			return nil, fmt.Errorf("metrics: cannot read line %q", line)
-		}
+	err := benchproc.EachSample(b, func(s benchproc.Sample) error {
 		var set func(f *streamFigures, v float64)
-		switch name {
+		switch s.Name {
 		case "matthan_stream_up":
 			set = func(f *streamFigures, v float64) { f.Up = v == 1 }
 		case "matthan_stream_frames_total":
@@ -57,34 +44,26 @@ func parseNodeMetrics(b []byte) (map[string]streamFigures, error) {
 		case "matthan_stream_skips_total":
 			set = func(f *streamFigures, v float64) { f.Skips = uint64(v) }
 		default:
-			continue
+			return nil
 		}
-		camera, stream := label(labels, "camera"), label(labels, "stream")
+		camera, stream := benchproc.Label(s.Labels, "camera"), benchproc.Label(s.Labels, "stream")
 		if camera == "" || stream == "" {
-			return nil, fmt.Errorf("metrics: no camera or stream label in %q", line)
+			return fmt.Errorf("metrics: no camera or stream label in %q", s.Line)
 		}
-		v, err := strconv.ParseFloat(strings.Fields(value)[0], 64)
+		v, err := strconv.ParseFloat(s.Value, 64)
 		if err != nil {
-			return nil, fmt.Errorf("metrics: value of %q: %w", line, err)
+			return fmt.Errorf("metrics: value of %q: %w", s.Line, err)
 		}
 		key := camera + "/" + stream
 		f := out[key]
 		set(&f, v)
 		out[key] = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, sc.Err()
-}
-
-// label returns a label's value from `a="x",b="y"`. Our camera IDs and roles
-// never hold quotes or commas, so no unescaping is needed.
-func label(labels, name string) string {
-	for part := range strings.SplitSeq(labels, ",") {
-		k, v, ok := strings.Cut(part, "=")
-		if ok && k == name {
-			return strings.Trim(v, `"`)
-		}
-	}
-	return ""
+	return out, nil
 }
 
 // ffmpegWatcher reads one ffmpeg's stderr: the progress line it rewrites

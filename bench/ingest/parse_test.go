@@ -3,81 +3,10 @@
 package main
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
 )
-
-func TestParseStatTicks(t *testing.T) {
-	tests := []struct {
-		name    string
-		stat    string
-		want    uint64
-		wantErr bool
-	}{
-		{"plain", "30931 (cat) R 30927 30927 28627 0 -1 4194304 99 0 0 0 7 5 0 0 20 0 1 0 126557 3133440 415", 12, false},
-		{"name with spaces and parens", "42 (a b) (c)) S 1 42 42 0 -1 0 0 0 0 0 100 250 0 0 20 0 9 0 1 1 1", 350, false},
-		{"truncated", "42 (x) S 1 2 3", 0, true},
-		{"no name", "42 x S", 0, true},
-		{"not a number", "42 (x) S 1 42 42 0 -1 0 0 0 0 0 u 250 0 0", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseStatTicks([]byte(tt.stat))
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Fatalf("parseStatTicks = %d, %v; want %d, error %v", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestOwnProcessFigures(t *testing.T) {
-	// The readers must work on a real /proc: this process has used some CPU
-	// and holds some memory.
-	busy := time.Now().Add(30 * time.Millisecond)
-	for time.Now().Before(busy) {
-	}
-	ticks, err := cpuTicks(os.Getpid())
-	if err != nil || ticks == 0 {
-		t.Fatalf("cpuTicks = %d, %v; want > 0", ticks, err)
-	}
-	m, err := processMemory(os.Getpid())
-	if err != nil || m.PSS == 0 || m.RSS < m.PSS {
-		t.Fatalf("processMemory = %+v, %v; want 0 < PSS <= RSS", m, err)
-	}
-	a, err := readMachineCPU()
-	if err != nil || a.Total == 0 || a.Idle > a.Total {
-		t.Fatalf("readMachineCPU = %+v, %v", a, err)
-	}
-}
-
-func TestParseSmapsRollup(t *testing.T) {
-	good := "55b996a79000-7ffed7be4000 ---p 00000000 00:00 0  [rollup]\nRss:                1704 kB\nPss:                 263 kB\nPss_Dirty:           112 kB\n"
-	m, err := parseSmapsRollup([]byte(good))
-	if err != nil || m.PSS != 263 || m.RSS != 1704 {
-		t.Fatalf("parseSmapsRollup = %+v, %v; want PSS 263, RSS 1704", m, err)
-	}
-	for _, bad := range []string{"Rss: 1 kB\n", "Rss: 1 kB\nPss: x kB\n", "Rss: 1 MB\nPss: 1 kB\n"} {
-		if _, err := parseSmapsRollup([]byte(bad)); err == nil {
-			t.Errorf("parseSmapsRollup(%q) succeeded", bad)
-		}
-	}
-}
-
-func TestMachineBusy(t *testing.T) {
-	a, err := parseMachineCPU([]byte("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n"))
-	if err != nil || a.Total != 1000 || a.Idle != 850 {
-		t.Fatalf("parseMachineCPU = %+v, %v", a, err)
-	}
-	b := machineCPU{Total: 2000, Idle: 1350} // 1000 more ticks, 500 of them idle
-	if got := busyPercent(a, b); got != 50 {
-		t.Fatalf("busyPercent = %v, want 50", got)
-	}
-	if _, err := parseMachineCPU([]byte("intr 1 2 3\n")); err == nil {
-		t.Fatal("parseMachineCPU accepted a line that is not cpu")
-	}
-}
 
 func TestParseNodeMetrics(t *testing.T) {
 	text := `# HELP matthan_stream_up 1 when the stream is streaming, else 0.
@@ -112,6 +41,9 @@ go_goroutines 12
 	}
 	if _, err := parseNodeMetrics([]byte(`matthan_stream_up{camera="x",stream="main"}1` + "\n")); err == nil {
 		t.Error("a sample without a space before its value was accepted")
+	}
+	if _, err := parseNodeMetrics([]byte(`matthan_stream_up{camera="x",stream="main"} ` + "\n")); err == nil {
+		t.Error("a sample without a value was accepted")
 	}
 	if _, err := parseNodeMetrics([]byte(`matthan_stream_up{stream="main"} 1` + "\n")); err == nil {
 		t.Error("a sample without a camera label was accepted")

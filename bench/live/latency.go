@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"matthan/bench/internal/benchproc"
 )
 
 // browser is one headless Chromium signed in to the node.
@@ -202,19 +204,19 @@ func (b *browser) measureLatency(ctx context.Context, o options, round int, came
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("not playing after %s: %s %q (states %v)", o.playTimeout, f.State, f.Message, f.States)
 		}
-		if err := sleep(ctx, 250*time.Millisecond); err != nil {
+		if err := benchproc.Sleep(ctx, 250*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
-	if err := sleep(ctx, o.latencyWarmup); err != nil {
+	if err := benchproc.Sleep(ctx, o.latencyWarmup); err != nil {
 		return nil, err
 	}
 	if _, err := b.figures(true, false); err != nil { // clears what the warm-up showed
 		return nil, err
 	}
-	m0, _ := readMachineCPU()
+	m0, _ := benchproc.ReadMachineCPU()
 	t0 := time.Now()
-	if err := sleep(ctx, o.latencyWindow); err != nil {
+	if err := benchproc.Sleep(ctx, o.latencyWindow); err != nil {
 		return nil, err
 	}
 	f, err := b.figures(true, true)
@@ -222,11 +224,11 @@ func (b *browser) measureLatency(ctx context.Context, o options, round int, came
 		return nil, err
 	}
 	window := time.Since(t0).Seconds()
-	m1, _ := readMachineCPU()
+	m1, _ := benchproc.ReadMachineCPU()
 	r := &latencyResult{Round: round + 1, Transport: transport, Camera: camera, Stream: stream, Window: window,
 		Stats: summarizeLatency(f.Values), FPS: num(float64(len(f.Values)) / window), Unmatched: f.Unmatched,
 		Reason: f.Reason, States: f.States, BrowserMS: num(math.NaN()), JitterMS: num(f.JitterMS), DecodeMS: num(f.DecodeMS),
-		Dropped: f.Dropped, Lost: f.Lost, BehindMS: num(f.BehindMS), Busy: busyPercent(m0, m1), Values: f.Values}
+		Dropped: f.Dropped, Lost: f.Lost, BehindMS: num(f.BehindMS), Busy: benchproc.BusyPercent(m0, m1), Values: f.Values}
 	if f.BrowserMS != nil {
 		r.BrowserMS = num(*f.BrowserMS)
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"matthan/bench/internal/benchproc"
 	"matthan/internal/sim"
 )
 
@@ -68,37 +69,37 @@ type window struct {
 func (b *bench) measureNode(ctx context.Context, d time.Duration, atStart, atEnd func()) (window, error) {
 	var w window
 	var err error
-	pid := b.node.pid()
+	pid := b.node.PID()
 	if w.m0, err = b.metrics(ctx); err != nil {
 		return w, err
 	}
 	if atStart != nil {
 		atStart()
 	}
-	c0, err := cpuTicks(pid)
+	c0, err := benchproc.CPUTicks(pid)
 	if err != nil {
 		return w, err
 	}
-	s0, _ := cpuTicks(b.sim.pid())
-	mc0, _ := readMachineCPU()
+	s0, _ := benchproc.CPUTicks(b.sim.PID())
+	mc0, _ := benchproc.ReadMachineCPU()
 	t0 := time.Now()
 	var rss []float64
 	const samples = 5
 	for i := range samples {
-		if err := sleep(ctx, time.Until(t0.Add(d*time.Duration(i+1)/samples))); err != nil {
+		if err := benchproc.Sleep(ctx, time.Until(t0.Add(d*time.Duration(i+1)/samples))); err != nil {
 			return w, err
 		}
-		if m, err := processMemory(pid); err == nil {
+		if m, err := benchproc.ProcessMemory(pid); err == nil {
 			rss = append(rss, float64(m.RSS))
 		}
 	}
-	c1, err := cpuTicks(pid)
+	c1, err := benchproc.CPUTicks(pid)
 	if err != nil {
 		return w, err
 	}
 	t1 := time.Now()
-	s1, _ := cpuTicks(b.sim.pid())
-	mc1, _ := readMachineCPU()
+	s1, _ := benchproc.CPUTicks(b.sim.PID())
+	mc1, _ := benchproc.ReadMachineCPU()
 	if atEnd != nil {
 		atEnd()
 	}
@@ -106,10 +107,10 @@ func (b *bench) measureNode(ctx context.Context, d time.Duration, atStart, atEnd
 		return w, err
 	}
 	w.seconds = t1.Sub(t0).Seconds()
-	w.cpuPercent = 100 * float64(c1-c0) / clockTicks / w.seconds
-	w.simPercent = 100 * float64(s1-s0) / clockTicks / w.seconds
+	w.cpuPercent = 100 * float64(c1-c0) / benchproc.ClockTicks / w.seconds
+	w.simPercent = 100 * float64(s1-s0) / benchproc.ClockTicks / w.seconds
 	w.rssKiB = uint64(median(rss))
-	w.busy = busyPercent(mc0, mc1)
+	w.busy = benchproc.BusyPercent(mc0, mc1)
 	return w, b.nodeAlive()
 }
 
@@ -150,7 +151,7 @@ func (b *bench) measureFresh(ctx context.Context, data string, cameras []string,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := sleep(ctx, b.o.viewerWarmup); err != nil { // the node's start-up settles
+	if err := benchproc.Sleep(ctx, b.o.viewerWarmup); err != nil { // the node's start-up settles
 		return nil, nil, err
 	}
 	w, err := b.measureNode(ctx, b.o.viewerWindow, nil, nil)
@@ -174,7 +175,7 @@ func (b *bench) waitViewers(ctx context.Context, n int) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the node has %v WebRTC viewers, want %d (err %v)", m.Viewers["webrtc"], n, err)
 		}
-		if err := sleep(ctx, 250*time.Millisecond); err != nil {
+		if err := benchproc.Sleep(ctx, 250*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -205,12 +206,12 @@ func (b *bench) measureViewers(ctx context.Context, lc *loadClient, cameras []st
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("%d of %d viewers received nothing after %s", waiting, n, b.o.readyTimeout)
 		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+		if err := benchproc.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
 	setup := time.Since(start).Seconds()
-	if err := sleep(ctx, b.o.viewerWarmup); err != nil {
+	if err := benchproc.Sleep(ctx, b.o.viewerWarmup); err != nil {
 		return nil, err
 	}
 	c0 := make([]counts, n)
@@ -232,7 +233,7 @@ func (b *bench) measureViewers(ctx context.Context, lc *loadClient, cameras []st
 	r := &viewerResult{Round: idle.Round, Stream: stream, Viewers: n, Window: w.seconds, SetupS: setup,
 		CPUPercent: w.cpuPercent, IdleCPUPercent: idle.CPUPercent, RSSKiB: w.rssKiB, IdleRSSKiB: idle.RSSKiB,
 		Skips: w.m1.Skips - w.m0.Skips, NodeViewers: w.m1.Viewers["webrtc"], Busy: w.busy,
-		SimCPUPercent: w.simPercent, Load: loadAverage()}
+		SimCPUPercent: w.simPercent, Load: benchproc.LoadAverage()}
 	r.ExtraPercent = r.CPUPercent - r.IdleCPUPercent
 	r.ViewersPerCore = num(viewersPerCore(n, r.CPUPercent, r.IdleCPUPercent))
 	r.RSSPerViewer = num((float64(r.RSSKiB) - float64(r.IdleRSSKiB)) / float64(n))

@@ -27,9 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -38,13 +36,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"matthan/internal/secret"
+	"matthan/bench/internal/benchproc"
 	"matthan/internal/sim"
-	"matthan/internal/sqlite"
 )
 
 // goalWebRTCMedianMS is issue 4's goal: median glass-to-glass latency of
@@ -167,11 +163,11 @@ func (o options) asMap() map[string]any {
 // bench is one run.
 type bench struct {
 	o        options
-	procs    children
-	logs     []*os.File
+	procs    benchproc.Children
+	logs     benchproc.Logs
 	simAddr  string
-	sim      *child
-	node     *child
+	sim      *benchproc.Child
+	node     *benchproc.Child
 	base     string // http://127.0.0.1:port of the node
 	password string
 	token    string
@@ -182,20 +178,19 @@ func run(ctx context.Context, o options) error {
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err
 	}
-	b := &bench{o: o, client: &http.Client{Timeout: 10 * time.Second}}
+	b := &bench{o: o, client: &http.Client{Timeout: 10 * time.Second},
+		logs: benchproc.Logs{Prefix: o.out, DropEmpty: true}}
 	defer func() {
-		b.procs.stop(stopGrace)
-		for _, l := range b.logs {
-			l.Close()
-			if st, err := os.Stat(l.Name()); err == nil && st.Size() == 0 {
-				os.Remove(l.Name()) // a quiet process: no empty file to look at
-			}
-		}
+		b.procs.Stop(stopGrace)
+		b.logs.Close()
 	}()
 	conditions := describeMachine(o)
 	fmt.Print(conditions)
 
-	if err := b.startSim(ctx); err != nil {
+	var err error
+	b.sim, b.simAddr, err = benchproc.StartSim(ctx, &b.procs, &b.logs, benchproc.SimOptions{
+		Matthan: o.matthan, Cameras: o.cameras, Clips: o.clips, Cache: o.cache, Timeout: o.simTimeout})
+	if err != nil {
 		return err
 	}
 	data, err := os.MkdirTemp(o.dir, "matthan-bench-live-")
@@ -254,19 +249,10 @@ func describeMachine(o options) string {
 		fmt.Fprintf(&b, "  viewers: %v WebRTC viewers of %s, warm-up %s, window %s\n", o.viewerCounts, strings.Join(o.streams, "+"),
 			o.viewerWarmup, o.viewerWindow)
 	}
-	fmt.Fprintf(&b, "  machine: %d CPUs, load average %s at start\n", runtime.NumCPU(), loadAverage())
-	fmt.Fprintf(&b, "  %s; %s\n", firstLine(o.matthan, "version"), firstLine(o.chromium, "--version"))
+	fmt.Fprintf(&b, "  machine: %d CPUs, load average %s at start\n", runtime.NumCPU(), benchproc.LoadAverage())
+	fmt.Fprintf(&b, "  %s; %s\n", benchproc.FirstLine(o.matthan, "version"), benchproc.FirstLine(o.chromium, "--version"))
 	fmt.Fprintf(&b, "  node: %s %s\n", o.matthan, strings.Join(serveArgs("DATA"), " "))
 	return b.String()
-}
-
-func firstLine(name string, args ...string) string {
-	out, err := exec.Command(name, args...).Output()
-	if err != nil {
-		return name + ": " + err.Error()
-	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return line
 }
 
 // serveArgs is the node's command, less the addresses. Recording is off:
@@ -275,79 +261,11 @@ func serveArgs(data string) []string {
 	return []string{"serve", "--data", data, "--ingest.transport", "tcp", "--record.enabled=false", "--log-level", "warn"}
 }
 
-// logFile opens one of the run's log files; it is closed when the run ends.
-func (b *bench) logFile(name string) (io.Writer, error) {
-	f, err := os.Create(b.o.out + "-" + name + ".log")
-	if err != nil {
-		return nil, err
-	}
-	b.logs = append(b.logs, f)
-	return f, nil
-}
-
-// startSim starts `matthan sim` (every main stream H.264) and waits until it serves.
-func (b *bench) startSim(ctx context.Context) error {
-	rtspAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	control, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	log, err := b.logFile("sim")
-	if err != nil {
-		return err
-	}
-	ready := &readyWriter{w: log, marker: "Simulating", ch: make(chan struct{})}
-	args := []string{"sim", "--cameras", fmt.Sprint(b.o.cameras), "--rtsp", rtspAddr, "--control", control,
-		"--h265-every", "0", "--clips", b.o.clips, "--log-level", "warn"}
-	if b.o.cache != "" {
-		args = append(args, "--cache", b.o.cache)
-	}
-	c, err := startChild(b.o.matthan, args, ready, log)
-	if err != nil {
-		return err
-	}
-	b.procs.add(c)
-	b.sim, b.simAddr = c, rtspAddr
-	fmt.Printf("simulator: %d cameras on rtsp://%s/ (the first run converts clips, about a minute)\n", b.o.cameras, rtspAddr)
-	select {
-	case <-ready.ch:
-		return nil
-	case <-c.done:
-		return fmt.Errorf("simulator %w: %v (see %s-sim.log)", errExited, c.err, b.o.out)
-	case <-time.After(b.o.simTimeout):
-		return fmt.Errorf("simulator not ready after %s (see %s-sim.log)", b.o.simTimeout, b.o.out)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// readyWriter passes output on and closes ch once it has seen marker.
-type readyWriter struct {
-	w      io.Writer
-	marker string
-	ch     chan struct{}
-	once   sync.Once
-	seen   []byte
-}
-
-func (r *readyWriter) Write(p []byte) (int, error) {
-	if len(r.seen) < 1<<16 {
-		r.seen = append(r.seen, p...)
-		if strings.Contains(string(r.seen), r.marker) {
-			r.once.Do(func() { close(r.ch) })
-		}
-	}
-	return r.w.Write(p)
-}
-
 // prepare makes the node's data directory: the cameras registered (main
 // and sub streams), user admin with a known password, and an API token
 // with the live scope for the load client.
 func (b *bench) prepare(ctx context.Context, data string) error {
-	if err := register(ctx, data, b.simAddr, b.o.cameras); err != nil {
+	if err := benchproc.RegisterCameras(ctx, data, b.simAddr, b.o.cameras, benchproc.MainAndSub); err != nil {
 		return err
 	}
 	b.password = newPassword()
@@ -370,54 +288,10 @@ func newPassword() string {
 	return fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), os.Getpid())
 }
 
-// register adds the simulated cameras to a fresh store with their main and
-// sub streams.
-func register(ctx context.Context, dir, simAddr string, n int) error {
-	key, err := secret.LoadOrCreateKey(filepath.Join(dir, "node.key"))
-	if err != nil {
-		return err
-	}
-	sealer, err := secret.NewSealer(key)
-	if err != nil {
-		return err
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "matthan.db"), sealer)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	for _, c := range sim.Ward(n) {
-		c.MainURL = "rtsp://" + simAddr + "/" + c.ID + "/main"
-		c.SubURL = "rtsp://" + simAddr + "/" + c.ID + "/sub"
-		if err := db.CreateCamera(ctx, &c); err != nil {
-			return fmt.Errorf("register %s: %w", c.ID, err)
-		}
-	}
-	return nil
-}
-
-// freeAddr returns a loopback address with a port nobody listens on now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 // startNode starts `matthan serve` and waits until every stream flows.
 // Its output goes to the log file named logName.
 func (b *bench) startNode(ctx context.Context, data, logName string) error {
-	httpAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	rtspAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	log, err := b.logFile(logName)
+	log, err := b.logs.Create(logName)
 	if err != nil {
 		return err
 	}
@@ -425,17 +299,15 @@ func (b *bench) startNode(ctx context.Context, data, logName string) error {
 	if n := slices.Max(b.o.viewerCounts) + 10; n > maxViewers {
 		maxViewers = n
 	}
-	args := append(serveArgs(data), "--http", httpAddr, "--rtsp", rtspAddr, "--live.max-viewers", fmt.Sprint(maxViewers))
-	c, err := startChild(b.o.matthan, args, log, log)
+	c, httpAddr, err := benchproc.StartServe(&b.procs, b.o.matthan, serveArgs(data), log, "--live.max-viewers", fmt.Sprint(maxViewers))
 	if err != nil {
 		return err
 	}
-	b.procs.add(c)
 	b.node, b.base = c, "http://"+httpAddr
 	deadline := time.Now().Add(b.o.readyTimeout)
 	for {
-		if c.exited() {
-			return fmt.Errorf("matthan serve %w: %v (see %s-%s.log)", errExited, c.err, b.o.out, logName)
+		if c.Exited() {
+			return fmt.Errorf("matthan serve %w: %v (see %s-%s.log)", benchproc.ErrExited, c.Err(), b.o.out, logName)
 		}
 		m, err := b.metrics(ctx)
 		up := 0
@@ -455,7 +327,7 @@ func (b *bench) startNode(ctx context.Context, data, logName string) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("node: %d of %d streams flowing after %s (last error: %v)", up, 2*b.o.cameras, b.o.readyTimeout, err)
 		}
-		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+		if err := benchproc.Sleep(ctx, 500*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -463,28 +335,16 @@ func (b *bench) startNode(ctx context.Context, data, logName string) error {
 
 // metrics reads the node's /metrics (open to loopback without a token).
 func (b *bench) metrics(ctx context.Context) (nodeMetrics, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/metrics", nil)
+	body, err := benchproc.FetchMetrics(ctx, b.client, b.base+"/metrics")
 	if err != nil {
 		return nodeMetrics{}, err
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return nodeMetrics{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nodeMetrics{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nodeMetrics{}, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
 	return parseMetrics(body)
 }
 
 func (b *bench) nodeAlive() error {
-	if b.node.exited() {
-		return fmt.Errorf("matthan serve %w: %v (see %s-serve-*.log)", errExited, b.node.err, b.o.out)
+	if b.node.Exited() {
+		return fmt.Errorf("matthan serve %w: %v (see %s-serve-*.log)", benchproc.ErrExited, b.node.Err(), b.o.out)
 	}
 	return nil
 }
@@ -492,7 +352,7 @@ func (b *bench) nodeAlive() error {
 // stopNode stops the node; it must exit cleanly within stopGrace.
 func (b *bench) stopNode() {
 	if b.node != nil {
-		b.procs.stop(stopGrace, b.node)
+		b.procs.Stop(stopGrace, b.node)
 	}
 }
 
@@ -550,18 +410,4 @@ func fmtMS(x num) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f", float64(x))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -3,13 +3,13 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"matthan/bench/internal/benchproc"
 )
 
 // streamFigures are the node's counters for one camera stream.
@@ -33,35 +33,25 @@ type nodeMetrics struct {
 func parseMetrics(b []byte) (nodeMetrics, error) {
 	m := nodeMetrics{Streams: map[string]streamFigures{}, Viewers: map[string]float64{},
 		Frames: map[string]float64{}, Bytes: map[string]float64{}}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, labels, value, err := splitSample(line)
-		if err != nil {
-			return m, err
-		}
-		var v float64
-		switch name {
+	err := benchproc.EachSample(b, func(s benchproc.Sample) error {
+		switch s.Name {
 		case "matthan_stream_up", "matthan_stream_frames_total", "matthan_stream_bytes_total",
 			"matthan_live_viewers", "matthan_live_frames_total", "matthan_live_bytes_total", "matthan_live_skips_total":
-			if v, err = strconv.ParseFloat(value, 64); err != nil {
-				return m, fmt.Errorf("metrics: value of %q: %w", line, err)
-			}
 		default:
-			continue
+			return nil
 		}
-		if strings.HasPrefix(name, "matthan_stream_") {
-			camera, stream := label(labels, "camera"), label(labels, "stream")
+		v, err := strconv.ParseFloat(s.Value, 64)
+		if err != nil {
+			return fmt.Errorf("metrics: value of %q: %w", s.Line, err)
+		}
+		if strings.HasPrefix(s.Name, "matthan_stream_") {
+			camera, stream := benchproc.Label(s.Labels, "camera"), benchproc.Label(s.Labels, "stream")
 			if camera == "" || stream == "" {
-				return m, fmt.Errorf("metrics: no camera or stream label in %q", line)
+				return fmt.Errorf("metrics: no camera or stream label in %q", s.Line)
 			}
 			key := camera + "/" + stream
 			f := m.Streams[key]
-			switch name {
+			switch s.Name {
 			case "matthan_stream_up":
 				f.Up = v == 1
 			case "matthan_stream_frames_total":
@@ -70,9 +60,9 @@ func parseMetrics(b []byte) (nodeMetrics, error) {
 				f.Bytes = uint64(v)
 			}
 			m.Streams[key] = f
-			continue
+			return nil
 		}
-		switch t := label(labels, "transport"); name {
+		switch t := benchproc.Label(s.Labels, "transport"); s.Name {
 		case "matthan_live_viewers":
 			m.Viewers[t] = v
 		case "matthan_live_frames_total":
@@ -82,43 +72,9 @@ func parseMetrics(b []byte) (nodeMetrics, error) {
 		case "matthan_live_skips_total":
 			m.Skips = v
 		}
-	}
-	return m, sc.Err()
-}
-
-// splitSample splits `name{labels} value [timestamp]` (labels optional).
-func splitSample(line string) (name, labels, value string, err error) {
-	rest := line
-	if i := strings.IndexByte(line, '{'); i >= 0 {
-		j := strings.LastIndexByte(line, '}')
-		if j < i {
-			return "", "", "", fmt.Errorf("metrics: cannot read line %q", line)
-		}
-		name, labels, rest = line[:i], line[i+1:j], line[j+1:]
-	} else {
-		var ok bool
-		name, rest, ok = strings.Cut(line, " ")
-		if !ok {
-			return "", "", "", fmt.Errorf("metrics: cannot read line %q", line)
-		}
-	}
-	f := strings.Fields(rest)
-	if len(f) == 0 {
-		return "", "", "", fmt.Errorf("metrics: no value in %q", line)
-	}
-	return name, labels, f[0], nil
-}
-
-// label returns a label's value from `a="x",b="y"`. Our camera IDs, roles
-// and transports never hold quotes or commas, so no unescaping is needed.
-func label(labels, name string) string {
-	for part := range strings.SplitSeq(labels, ",") {
-		k, v, ok := strings.Cut(part, "=")
-		if ok && strings.TrimSpace(k) == name {
-			return strings.Trim(v, `"`)
-		}
-	}
-	return ""
+		return nil
+	})
+	return m, err
 }
 
 // parseToken finds the secret in `matthan token create`'s output: the one

@@ -140,15 +140,3 @@ func TestViewersPerCore(t *testing.T) {
 		t.Errorf("no measurable extra CPU = %v, want +Inf", got)
 	}
 }
-
-func TestParseProc(t *testing.T) {
-	stat := "1234 (matthan serve (x)) S 1 1234 1234 0 -1 4194560 5000 0 0 0 731 269 0 0 20 0 12 0 100 0 0\n"
-	user, sys, err := parseStatTimes([]byte(stat))
-	if err != nil || user != 731 || sys != 269 {
-		t.Errorf("parseStatTimes = %d, %d, %v; want 731, 269", user, sys, err)
-	}
-	m, err := parseSmapsRollup([]byte("55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:              114300 kB\nPss:              110000 kB\n"))
-	if err != nil || m.RSS != 114300 || m.PSS != 110000 {
-		t.Errorf("parseSmapsRollup = %+v, %v", m, err)
-	}
-}

@@ -1,6 +1,12 @@
 //go:build linux
 
-package main
+// Package benchproc holds what the benchmark orchestrators (bench/ingest,
+// bench/live) share: CPU and memory of processes and of the machine read from
+// /proc, child processes started in their own process group and stopped
+// together, and the steps of every run: `matthan sim` started and awaited,
+// cameras registered in a fresh data directory, `matthan serve` started on
+// free loopback ports, its /metrics read.
+package benchproc
 
 import (
 	"bufio"
@@ -11,35 +17,29 @@ import (
 	"strings"
 )
 
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat.
+// ClockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat.
 // Linux fixes it at 100 for every architecture's user-space ABI.
-const clockTicks = 100
+const ClockTicks = 100
 
-// cpuTicks returns utime+stime of a process (all its threads), in clock ticks.
-func cpuTicks(pid int) (uint64, error) {
-	user, sys, err := cpuTimes(pid)
+// CPUTicks returns utime+stime of a process (all its threads), in clock ticks.
+func CPUTicks(pid int) (uint64, error) {
+	user, sys, err := CPUTimes(pid)
 	return user + sys, err
 }
 
-// cpuTimes returns utime and stime of a process (all its threads), in clock ticks.
-func cpuTimes(pid int) (user, sys uint64, err error) {
+// CPUTimes returns utime and stime of a process (all its threads), in clock ticks.
+func CPUTimes(pid int) (user, sys uint64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, 0, err
 	}
-	return parseStatTimes(b)
+	return ParseStatTimes(b)
 }
 
-// parseStatTicks returns utime+stime from /proc/PID/stat.
-func parseStatTicks(b []byte) (uint64, error) {
-	user, sys, err := parseStatTimes(b)
-	return user + sys, err
-}
-
-// parseStatTimes reads fields 14 (utime) and 15 (stime) of /proc/PID/stat.
+// ParseStatTimes reads fields 14 (utime) and 15 (stime) of /proc/PID/stat.
 // The command name (field 2) may hold spaces and parentheses, so fields are
 // counted from the last ')'.
-func parseStatTimes(b []byte) (user, sys uint64, err error) {
+func ParseStatTimes(b []byte) (user, sys uint64, err error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0, 0, fmt.Errorf("stat: no command name in %q", b)
@@ -60,23 +60,24 @@ func parseStatTimes(b []byte) (user, sys uint64, err error) {
 	return utime, stime, nil
 }
 
-// memory is a process's resident memory, in KiB.
-type memory struct {
+// Memory is a process's resident memory, in KiB.
+type Memory struct {
 	PSS uint64 // proportional set size: shared pages divided among their users
 	RSS uint64
 }
 
-// processMemory reads /proc/PID/smaps_rollup.
-func processMemory(pid int) (memory, error) {
+// ProcessMemory reads /proc/PID/smaps_rollup.
+func ProcessMemory(pid int) (Memory, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 	if err != nil {
-		return memory{}, err
+		return Memory{}, err
 	}
-	return parseSmapsRollup(b)
+	return ParseSmapsRollup(b)
 }
 
-func parseSmapsRollup(b []byte) (memory, error) {
-	var m memory
+// ParseSmapsRollup reads the Pss and Rss lines of /proc/PID/smaps_rollup.
+func ParseSmapsRollup(b []byte) (Memory, error) {
+	var m Memory
 	var havePSS, haveRSS bool
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -104,30 +105,32 @@ func parseSmapsRollup(b []byte) (memory, error) {
 	return m, nil
 }
 
-// machineCPU is the first line of /proc/stat: time all cores spent, in ticks.
-type machineCPU struct {
+// MachineCPU is the first line of /proc/stat: time all cores spent, in ticks.
+type MachineCPU struct {
 	Total, Idle uint64 // Idle includes iowait
 }
 
-func readMachineCPU() (machineCPU, error) {
+// ReadMachineCPU reads the machine's CPU time now.
+func ReadMachineCPU() (MachineCPU, error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return machineCPU{}, err
+		return MachineCPU{}, err
 	}
-	return parseMachineCPU(b)
+	return ParseMachineCPU(b)
 }
 
-func parseMachineCPU(b []byte) (machineCPU, error) {
+// ParseMachineCPU reads the "cpu" line that opens /proc/stat.
+func ParseMachineCPU(b []byte) (MachineCPU, error) {
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	f := strings.Fields(string(line))
 	if len(f) < 6 || f[0] != "cpu" {
-		return machineCPU{}, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+		return MachineCPU{}, fmt.Errorf("/proc/stat: unexpected first line %q", line)
 	}
-	var m machineCPU
+	var m MachineCPU
 	for i, s := range f[1:] {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return machineCPU{}, fmt.Errorf("/proc/stat: %w", err)
+			return MachineCPU{}, fmt.Errorf("/proc/stat: %w", err)
 		}
 		// guest and guest_nice (fields 9 and 10) are already counted in user and nice.
 		if i >= 8 {
@@ -141,9 +144,9 @@ func parseMachineCPU(b []byte) (machineCPU, error) {
 	return m, nil
 }
 
-// busyPercent is how busy the whole machine was between a and b, as a
+// BusyPercent is how busy the whole machine was between a and b, as a
 // percentage of all its cores.
-func busyPercent(a, b machineCPU) float64 {
+func BusyPercent(a, b MachineCPU) float64 {
 	total := float64(b.Total - a.Total)
 	if total <= 0 {
 		return 0
@@ -151,8 +154,9 @@ func busyPercent(a, b machineCPU) float64 {
 	return 100 * (total - float64(b.Idle-a.Idle)) / total
 }
 
-// loadAverage returns the 1-minute load average as written in /proc/loadavg.
-func loadAverage() string {
+// LoadAverage returns the 1-minute load average as written in /proc/loadavg,
+// or "?".
+func LoadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return "?"
