@@ -175,7 +175,7 @@ func Export(ctx context.Context, d Deps, req Request) (*Result, error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	pw := newPackageWriter(tmp, created)
+	pw := newPackageWriter(newWriteback(tmp), created)
 	defer pw.abort()
 	res := &Result{ID: id, Manifest: m, KeepUntil: created.Add(keep)}
 	checks := newSegmentChecks(ctx, d.RecordDir)
