@@ -39,10 +39,7 @@ type RecordingStore interface {
 //
 // The retention tests (retention.go) list what they pin down there.
 func RunRecording(t *testing.T, open func(t *testing.T) RecordingStore) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s RecordingStore)
-	}{
+	tests := []subtest[RecordingStore]{
 		{"SegmentRoundTrip", testSegmentRoundTrip},
 		{"SegmentInvalid", testSegmentInvalid},
 		{"SegmentConflict", testSegmentConflict},
@@ -62,17 +59,7 @@ func RunRecording(t *testing.T, open func(t *testing.T) RecordingStore) {
 		{"ConcurrentRecorders", testConcurrentRecorders},
 	}
 	tests = append(tests, retentionTests...)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			tt.fn(t, s)
-		})
-	}
+	runAll(t, open, tests)
 }
 
 var (

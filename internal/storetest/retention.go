@@ -19,10 +19,7 @@ import (
 //   - AddLock sets ID and stored times (UTC, µs; CreatedAt now when zero);
 //     ReleaseLock records who and when, once; Locks overlap like Segments,
 //     ordered by Start, Active leaving out released locks.
-var retentionTests = []struct {
-	name string
-	fn   func(t *testing.T, s RecordingStore)
-}{
+var retentionTests = []subtest[RecordingStore]{
 	{"CameraRetentionSettings", testCameraRetentionSettings},
 	{"RecordingBytes", testRecordingBytes},
 	{"LockRoundTrip", testLockRoundTrip},

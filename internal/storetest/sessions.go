@@ -26,10 +26,7 @@ type SessionStore interface {
 // Scopes come back non-nil in the order stored, and Tokens returns a
 // non-nil, empty slice when there are none.
 func RunSessions(t *testing.T, open func(t *testing.T) SessionStore) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s SessionStore)
-	}{
+	tests := []subtest[SessionStore]{
 		{"UpdateUser", testUpdateUser},
 		{"LastAdmin", testLastAdmin},
 		{"ReplacePasswordHash", testReplacePasswordHash},
@@ -38,17 +35,7 @@ func RunSessions(t *testing.T, open func(t *testing.T) SessionStore) {
 		{"ExpiredSessions", testExpiredSessions},
 		{"Tokens", testTokens},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			tt.fn(t, s)
-		})
-	}
+	runAll(t, open, tests)
 }
 
 var sessionT0 = time.Date(2026, 3, 1, 1, 2, 3, 456789000, time.UTC)

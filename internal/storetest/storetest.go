@@ -27,10 +27,7 @@ import (
 //   - lists return a non-nil, empty slice when nothing matches;
 //   - HealthEvents and Audit default to 100 results; Users are ordered by name.
 func Run(t *testing.T, open func(t *testing.T) matthan.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s matthan.Store)
-	}{
+	tests := []subtest[matthan.Store]{
 		{"CameraRoundTrip", testCameraRoundTrip},
 		{"CameraMinimal", testCameraMinimal},
 		{"CameraUpdate", testCameraUpdate},
@@ -45,17 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) matthan.Store) {
 		{"Audit", testAudit},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			tt.fn(t, s)
-		})
-	}
+	runAll(t, open, tests)
 }
 
 // fullCamera returns a camera with every field set.
@@ -706,5 +693,26 @@ func testConcurrentWriters(t *testing.T, s matthan.Store) {
 	}
 	if want := writers * writes / 4; len(events) != want || len(audit) != want || len(users) != want {
 		t.Errorf("got %d events, %d audit entries, %d users; want %d of each", len(events), len(audit), len(users), want)
+	}
+}
+
+// subtest is one named test of a suite.
+type subtest[S any] struct {
+	name string
+	fn   func(t *testing.T, s S)
+}
+
+// runAll runs each test on a new store from open, closed when it ends.
+func runAll[S interface{ Close() error }](t *testing.T, open func(t *testing.T) S, tests []subtest[S]) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tt.fn(t, s)
+		})
 	}
 }
