@@ -32,24 +32,26 @@ func (s *Server) liveEnabled() error {
 	return nil
 }
 
-// auditLive records a live view before any video is sent: a failing audit
-// write refuses it, as for playback.
-func (s *Server) auditLive(r *http.Request, u *matthan.User, id string, role matthan.StreamRole, transport string) error {
-	return s.auditPlayback(r, u, "live."+transport, id, role, "")
-}
-
-func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, u *matthan.User) error {
+// liveView checks a live request (the node serves live video, the stream
+// role, the camera) and audits the view before any video is sent: a failing
+// audit write refuses it, as for playback.
+func (s *Server) liveView(r *http.Request, u *matthan.User, transport string) (string, matthan.StreamRole, error) {
 	if err := s.liveEnabled(); err != nil {
-		return err
+		return "", "", err
 	}
 	id, role, err := liveStream(r)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	if _, err := s.deps.Store.Camera(r.Context(), id); err != nil {
-		return err
+		return "", "", err
 	}
-	if err := s.auditLive(r, u, id, role, "webrtc"); err != nil {
+	return id, role, s.auditPlayback(r, u, "live."+transport, id, role, "")
+}
+
+func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request, u *matthan.User) error {
+	id, role, err := s.liveView(r, u, "webrtc")
+	if err != nil {
 		return err
 	}
 	return s.deps.Live.ServeWHEP(w, r, id, role)
@@ -63,17 +65,8 @@ func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request, _ *mat
 }
 
 func (s *Server) handleMSE(w http.ResponseWriter, r *http.Request, u *matthan.User) error {
-	if err := s.liveEnabled(); err != nil {
-		return err
-	}
-	id, role, err := liveStream(r)
+	id, role, err := s.liveView(r, u, "mse")
 	if err != nil {
-		return err
-	}
-	if _, err := s.deps.Store.Camera(r.Context(), id); err != nil {
-		return err
-	}
-	if err := s.auditLive(r, u, id, role, "mse"); err != nil {
 		return err
 	}
 	// After the WebSocket upgrade ServeMSE reports errors inside the
