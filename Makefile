@@ -9,6 +9,11 @@ APT_PKGS := ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-ba
             gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
             chromium
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# ONNX Runtime for object detection, taken from the npm package (npm pack runs
+# no install script) and checked against its known sha256.
+ORT_LIB  := third_party/onnxruntime/libonnxruntime.so.1
+ORT_PKG  := onnxruntime-node@1.30.0
+ORT_SUM  := ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 
 .PHONY: demo test build setup fuzz bench bench-live clean
 
@@ -24,6 +29,18 @@ setup:
 	    ! /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer','1.0')" 2>/dev/null; then \
 	  echo "Installing $(APT_PKGS)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+	@# npm and gcc (cgo, for ONNX Runtime) only when missing: the machine's own
+	@# Node.js (e.g. from NodeSource) conflicts with Debian's npm package.
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	@command -v gcc >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gcc; }
+	@if ! test -f $(ORT_LIB); then \
+	  echo "Fetching libonnxruntime.so.1 from $(ORT_PKG)"; tmp=$$(mktemp -d); \
+	  (cd $$tmp && npm pack -q $(ORT_PKG) >/dev/null && \
+	   tar -xzf onnxruntime-node-*.tgz package/bin/napi-v6/linux/x64/libonnxruntime.so.1) && \
+	  echo "$(ORT_SUM)  $$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" | sha256sum -c --quiet && \
+	  mkdir -p $(dir $(ORT_LIB)) && mv $$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB); \
+	  rc=$$?; rm -rf $$tmp; exit $$rc; \
 	fi
 
 test: setup

@@ -25,6 +25,7 @@ var commands = []struct{ name, help string }{
 	{"token", "API tokens: token create --user U [--name N] [--scope read,live] [--expires 90d] | list | revoke ID"},
 	{"export", "export an evidence package (original clips, manifest, signature) of cameras for a time range"},
 	{"verify", "check an evidence package offline and say exactly what is wrong with it"},
+	{"detect", "detect objects in a video or picture file, one JSON line per analysed frame: detect [--fps 5] FILE"},
 	{"version", "print the version"},
 	{"help", "explain the commands (matthan help COMMAND lists its options)"},
 }
@@ -114,6 +115,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return app.Verify(ctx, opts)
+	case "detect":
+		opts := app.DetectOptions{Out: stdout}
+		opts.Flags(fs) // --fps, --duration, --min-score, --threads
+		if err := opts.Parse(fs, args); err != nil {
+			return err
+		}
+		return app.Detect(ctx, opts)
 	case "version":
 		fmt.Fprintln(stdout, "matthan", version)
 		return nil
