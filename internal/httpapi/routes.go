@@ -69,6 +69,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/tokens", s.auth(signedIn, s.handleCreateToken))
 	mux.Handle("DELETE /api/tokens/{id}", s.auth(signedIn, s.handleRevokeToken))
 
+	// Analytics events and the review queue (events.go), for officers and
+	// admins: a snapshot shows people, so each view is audited
+	// (event.snapshot), and so is each review (event.review).
+	mux.Handle("GET /api/events", s.auth(canPlayBack, s.handleListEvents))
+	mux.Handle("GET /api/events/{id}", s.auth(canPlayBack, s.handleGetEvent))
+	mux.Handle("GET /api/events/{id}/snapshot.jpg", s.auth(canPlayBack, s.handleEventSnapshot))
+	mux.Handle("POST /api/events/{id}/review", s.auth(canPlayBack, s.handleReviewEvent))
+
 	mux.Handle("GET /api/presets", s.auth(anyRole, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))
 }

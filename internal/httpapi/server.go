@@ -70,6 +70,11 @@ type Deps struct {
 	Clocks ClockSource
 	// Live serves live video to browsers; nil: the live routes answer 404.
 	Live LiveSource
+	// Events keeps analytics events and their reviews, and EventsDir is
+	// the directory their snapshot paths are below; nil: the event routes
+	// answer 404.
+	Events    matthan.EventStore
+	EventsDir string
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.
