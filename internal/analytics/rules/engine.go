@@ -19,15 +19,15 @@ import (
 	"matthan/internal/analytics/track"
 )
 
-// EventType is what rule raised an event.
-type EventType string
+// EventType is what rule raised an event: the domain's types.
+type EventType = matthan.EventType
 
 const (
-	LoiteringEvent    EventType = "loitering"
-	RidersEvent       EventType = "riders"
-	ParkingEvent      EventType = "illegal_parking"
-	CrowdEvent        EventType = "crowd"
-	LineCrossingEvent EventType = "line_crossing"
+	LoiteringEvent    = matthan.EventLoitering
+	RidersEvent       = matthan.EventThreeRiders
+	ParkingEvent      = matthan.EventIllegalParking
+	CrowdEvent        = matthan.EventCrowd
+	LineCrossingEvent = matthan.EventLineCrossing
 )
 
 // State is where an event is in its life. One situation is one event: it

@@ -16,13 +16,13 @@ type Text struct {
 	VI string `json:"vi"`
 }
 
-// Severity ranks events for the officers' queue.
-type Severity string
+// Severity ranks events for the officers' queue: the domain's severities.
+type Severity = matthan.Severity
 
 const (
-	Low    Severity = "low"
-	Medium Severity = "medium"
-	High   Severity = "high"
+	Low    = matthan.SeverityInfo
+	Medium = matthan.SeverityWarning
+	High   = matthan.SeverityAlarm
 )
 
 // DefaultCooldown is how long after an event ended the same situation
