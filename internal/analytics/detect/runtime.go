@@ -119,3 +119,17 @@ func initRuntime(path string) error {
 	runtimeEnv.path = path
 	return nil
 }
+
+// InitRuntime loads ONNX Runtime once per process, as NewYOLOX does, for
+// other packages that run models (helmet). path "" finds the library with
+// LibraryPath. Errors match ErrUnavailable.
+func InitRuntime(path string) error {
+	if path == "" {
+		p, err := LibraryPath(os.Getenv)
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	return initRuntime(path)
+}
