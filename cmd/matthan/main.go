@@ -60,8 +60,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.IntVar(&opts.Cameras, "cameras", 8, "number of simulated cameras")
 		fs.StringVar(&opts.SimAddr, "sim", "127.0.0.1:8555", "address the simulated cameras listen on")
 		fs.StringVar(&opts.Clips, "clips", "testdata/clips", "directory of source clips for the simulator")
-		// The demo binds loopback unless --http or MATTHAN_HTTP says otherwise.
-		cfg, err := loadConfig(fs, args, func(c *config.Config) { c.HTTP = "127.0.0.1:8080" })
+		// The demo binds loopback unless --http or MATTHAN_HTTP says otherwise,
+		// and shows analytics at 2 frames a second (8 cameras on a small machine).
+		cfg, err := loadConfig(fs, args, func(c *config.Config) {
+			c.HTTP = "127.0.0.1:8080"
+			c.Analytics.Enabled, c.Analytics.FPS = true, 2
+		})
 		if err != nil {
 			return err
 		}

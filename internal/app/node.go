@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"matthan"
+	"matthan/internal/analytics/notify"
+	"matthan/internal/analytics/pipeline"
 	"matthan/internal/auth"
 	"matthan/internal/bus"
 	"matthan/internal/config"
@@ -42,8 +44,10 @@ type Node struct {
 	Recorder  *recorder.Recorder
 	Retention *retention.Retention
 	Users     *auth.Users
-	Sessions  *auth.Sessions // sign-in of the web UI and the API
-	Live      *live.Server   // live video in browsers
+	Sessions  *auth.Sessions    // sign-in of the web UI and the API
+	Live      *live.Server      // live video in browsers
+	Analytics *pipeline.Manager // street analytics; nil when off
+	notifier  *notify.Notifier  // webhooks and MQTT for events; nil when none
 
 	rtsp   *rtsp.Server
 	http   *http.Server
@@ -136,12 +140,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	if err != nil {
 		return nil, fmt.Errorf("live video (live.udp %q): %w", cfg.Live.UDP, err)
 	}
+	if cfg.Analytics.Enabled {
+		if n.Analytics, n.notifier, err = openAnalytics(cfg, store, n, log.With("component", "analytics")); err != nil {
+			return nil, fmt.Errorf("analytics: %w", err)
+		}
+	}
 	api := httpapi.New(httpapi.Deps{
 		Store:           store,
 		Status:          n.Ingest,
 		OnCameraChanged: n.cameraChanged,
 		Metrics:         metrics{n.Ingest, n.Live},
 		Live:            n.Live,
+		Events:          store,
+		EventsDir:       EventsDir(cfg.Data),
 		Sessions:        n.Sessions,
 		Recordings:      recordings,
 		RecordingsDir:   cfg.RecordDir(),
@@ -193,6 +204,9 @@ func (n *Node) cameraChanged(id string) {
 	if n.Recorder != nil {
 		n.Recorder.CameraChanged(id)
 	}
+	if n.Analytics != nil {
+		n.Analytics.CameraChanged(id)
+	}
 }
 
 func (n *Node) authenticateViewer(user, pass string) (string, bool) {
@@ -222,6 +236,12 @@ func (n *Node) Run(ctx context.Context) error {
 		"exports": pruneExports(ExportDir(n.Config.Data), pruneInterval, time.Now, n.Log.With("component", "export"))}
 	if n.Recorder != nil {
 		parts["recorder"] = n.Recorder.Run
+	}
+	if n.Analytics != nil {
+		parts["analytics"] = n.Analytics.Run
+	}
+	if n.notifier != nil {
+		parts["notify"] = n.notifier.Run
 	}
 	errc := make(chan error, len(parts)+1) // every part and the HTTP server may fail once
 	for name, run := range parts {

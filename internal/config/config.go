@@ -32,8 +32,18 @@ type Config struct {
 	Record  Record
 	Export  Export
 	Session Session
-	Live    Live
-	UI      UI
+	Live      Live
+	UI        UI
+	Analytics Analytics
+}
+
+// Analytics tunes street analytics (internal/analytics).
+type Analytics struct {
+	Enabled       bool    // analyse every enabled camera's sub-stream
+	FPS           float64 // frames analysed per second per camera
+	WebhookURL    string  // events are POSTed here as signed JSON; "" for none
+	WebhookSecret string  // signs webhook bodies (HMAC-SHA256)
+	MQTT          string  // broker, e.g. tcp://127.0.0.1:1883; "" for none
 }
 
 // Live tunes live video in browsers (internal/live).
@@ -89,7 +99,7 @@ type option struct {
 	key   string // JSON file key (dotted for nested objects) and flag name
 	def   string
 	usage string
-	ptr   func(c *Config) any // *string, *int or *time.Duration
+	ptr   func(c *Config) any // *string, *int, *int64, *float64, *bool or *time.Duration
 }
 
 func (o option) env() string {
@@ -125,6 +135,11 @@ var options = []option{
 	{"live.udp", "", "UDP address every WebRTC viewer shares, e.g. :8189 (open it in the firewall); empty: a free port per viewer", func(c *Config) any { return &c.Live.UDP }},
 	{"live.max-viewers", "200", "live viewers at once (WebRTC and MSE); more are refused with a clear message", func(c *Config) any { return &c.Live.MaxViewers }},
 	{"ui.tile-url", "", "map tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: cameras on a plain background with area outlines (the post's LAN has no internet)", func(c *Config) any { return &c.UI.TileURL }},
+	{"analytics.enabled", "false", "analyse every enabled camera's sub-stream for the ward's rules (motion, objects, tracks, events); the demo turns it on", func(c *Config) any { return &c.Analytics.Enabled }},
+	{"analytics.fps", "5", "frames analysed per second per camera", func(c *Config) any { return &c.Analytics.FPS }},
+	{"analytics.webhook-url", "", "POST each event here as JSON signed with analytics.webhook-secret (header X-Matthan-Signature)", func(c *Config) any { return &c.Analytics.WebhookURL }},
+	{"analytics.webhook-secret", "", "secret that signs webhook bodies (HMAC-SHA256)", func(c *Config) any { return &c.Analytics.WebhookSecret }},
+	{"analytics.mqtt", "", "MQTT broker for events, e.g. tcp://127.0.0.1:1883 (topics matthan/CAMERA/TYPE)", func(c *Config) any { return &c.Analytics.MQTT }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
@@ -263,6 +278,12 @@ func set(p any, s string) error {
 			return fmt.Errorf("%q is not a whole number", s)
 		}
 		*p = n
+	case *float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		*p = f
 	case *time.Duration:
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil {
@@ -348,6 +369,15 @@ func (c *Config) Validate() error {
 		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 			bad("live.udp", "port %q is not a number from 0 to 65535", port)
 		}
+	}
+	if a := c.Analytics; a.FPS <= 0 || a.FPS > 25 {
+		bad("analytics.fps", "must be above 0 and at most 25, got %g", a.FPS)
+	}
+	if a := c.Analytics; a.WebhookURL != "" && !strings.HasPrefix(a.WebhookURL, "http://") && !strings.HasPrefix(a.WebhookURL, "https://") {
+		bad("analytics.webhook-url", "%q must be an http(s) URL", a.WebhookURL)
+	}
+	if a := c.Analytics; a.WebhookURL != "" && len(a.WebhookSecret) < 16 {
+		bad("analytics.webhook-secret", "must be at least 16 characters when analytics.webhook-url is set")
 	}
 	if c.Live.MaxViewers < 1 {
 		bad("live.max-viewers", "must be at least 1, got %d", c.Live.MaxViewers)

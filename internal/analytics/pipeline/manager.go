@@ -1,0 +1,179 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"matthan"
+	"matthan/internal/analytics"
+	"matthan/internal/analytics/events"
+	"matthan/internal/analytics/rules"
+	"matthan/internal/media"
+)
+
+// Hubs finds a camera stream's hub (the ingest manager).
+type Hubs interface {
+	Hub(cameraID string, role matthan.StreamRole) *media.Hub
+}
+
+// ManagerConfig is the node's analysis.
+type ManagerConfig struct {
+	FPS float64 // frames analysed per second per camera (5)
+	// Rules returns a camera's zones and rules; nil gives every camera
+	// DefaultRules.
+	Rules func(cameraID string) rules.Config
+}
+
+// DefaultRules watch the whole picture of a camera that has no rules of its
+// own: three or more riders on a motorbike, and a crowd (more than 8 people
+// for 10 s).
+func DefaultRules() rules.Config {
+	whole := rules.Zone{Name: "toàn cảnh", Kind: rules.Generic, Polygon: []rules.Point{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 1, Y: 1}, {X: 0, Y: 1}}}
+	return rules.Config{Zones: []rules.Zone{whole}, Rules: rules.Rules{
+		Riders: []rules.Riders{{Zone: whole.Name, MinRiders: 3}},
+		Crowd:  []rules.Crowd{{Zone: whole.Name, MoreThan: 8, For: 10 * time.Second}},
+	}}
+}
+
+// Manager runs a pipeline for every enabled camera, on its sub-stream (the
+// main stream when it has none), with one detector shared by all.
+type Manager struct {
+	cfg  ManagerConfig
+	cams matthan.Store
+	hubs Hubs
+	det  analytics.Detector // nil: motion only
+	sink *events.Sink       // nil: events are dropped
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	ctx     context.Context // Run's; nil before and after
+	running map[string]*running
+}
+
+type running struct {
+	cam    atomic.Pointer[Camera] // nil while waiting for the stream's hub
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewManager returns a manager; Run starts it.
+func NewManager(cfg ManagerConfig, cams matthan.Store, hubs Hubs, det analytics.Detector, sink *events.Sink, log *slog.Logger) *Manager {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{cfg: cfg, cams: cams, hubs: hubs, det: det, sink: sink, log: log, running: map[string]*running{}}
+}
+
+// Run analyses every enabled camera until ctx ends.
+func (m *Manager) Run(ctx context.Context) error {
+	cams, err := m.cams.Cameras(ctx, matthan.CameraFilter{})
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.ctx = ctx
+	for _, c := range cams {
+		m.reconcile(c.ID, c)
+	}
+	m.mu.Unlock()
+	<-ctx.Done()
+	m.mu.Lock()
+	m.ctx = nil
+	all := m.running
+	m.running = map[string]*running{}
+	m.mu.Unlock()
+	for _, r := range all {
+		r.cancel()
+		<-r.done
+	}
+	return nil
+}
+
+// CameraChanged starts, restarts or stops a camera's analysis after the
+// registry changed.
+func (m *Manager) CameraChanged(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ctx == nil {
+		return
+	}
+	c, err := m.cams.Camera(m.ctx, id)
+	if err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
+		m.log.Error("analytics: cannot reload camera", "camera", id, "err", err)
+		return
+	}
+	m.reconcile(id, c)
+}
+
+// reconcile (re)starts camera id's pipeline, or stops it when c is nil or
+// disabled. The caller holds m.mu.
+func (m *Manager) reconcile(id string, c *matthan.Camera) {
+	if r := m.running[id]; r != nil {
+		r.cancel()
+		<-r.done
+		delete(m.running, id)
+	}
+	if c == nil || !c.Enabled {
+		return
+	}
+	role := matthan.StreamSub
+	if c.StreamURL(matthan.StreamSub) == "" && c.Source == matthan.SourcePull {
+		role = matthan.StreamMain
+	}
+	rc := DefaultRules()
+	if m.cfg.Rules != nil {
+		rc = m.cfg.Rules(id)
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	r := &running{cancel: cancel, done: make(chan struct{})}
+	m.running[id] = r
+	go func() {
+		defer close(r.done)
+		m.runCamera(ctx, r, id, role, rc)
+	}()
+}
+
+func (m *Manager) runCamera(ctx context.Context, r *running, id string, role matthan.StreamRole, rc rules.Config) {
+	log := m.log.With("camera", id, "stream", string(role))
+	var hub *media.Hub
+	for hub = m.hubs.Hub(id, role); hub == nil; hub = m.hubs.Hub(id, role) {
+		select { // ingest has not registered the stream yet
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+	deps := Deps{Hub: hub, Detector: m.det, Log: log}
+	if m.sink != nil {
+		deps.Fire = func(ctx context.Context, f events.Fired) error {
+			_, err := m.sink.Handle(ctx, f)
+			return err
+		}
+	}
+	cfg := Config{CameraID: id, Rules: rc}
+	cfg.Decode.FPS = m.cfg.FPS
+	cam, err := New(cfg, deps)
+	if err != nil {
+		log.Error("analytics: camera not analysed", "err", err)
+		return
+	}
+	r.cam.Store(cam) // not under m.mu: reconcile holds it while waiting for this goroutine
+	if err := cam.Run(ctx); err != nil && ctx.Err() == nil {
+		log.Error("analytics: stopped", "err", err)
+	}
+}
+
+// Last returns what a camera's analysis saw in its latest frame, for live
+// boxes; nil when the camera is not analysed (yet).
+func (m *Manager) Last(cameraID string) *Result {
+	m.mu.Lock()
+	r := m.running[cameraID]
+	m.mu.Unlock()
+	if r == nil || r.cam.Load() == nil {
+		return nil
+	}
+	return r.cam.Load().Last()
+}

@@ -1,0 +1,55 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"path/filepath"
+
+	"matthan/internal/analytics"
+	"matthan/internal/analytics/detect"
+	"matthan/internal/analytics/events"
+	"matthan/internal/analytics/notify"
+	"matthan/internal/analytics/pipeline"
+	"matthan/internal/config"
+	"matthan/internal/sqlite"
+)
+
+// EventsDir is where event snapshots are kept: DATA/events.
+func EventsDir(data string) string { return filepath.Join(data, "events") }
+
+// openAnalytics makes the node's street analytics: one shared detector (or
+// none, with a clear log line, when ONNX Runtime is missing: cameras keep
+// motion), the events sink, and the notifier when a webhook or a broker is
+// configured (nil otherwise).
+func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logger) (*pipeline.Manager, *notify.Notifier, error) {
+	var det analytics.Detector
+	yolox, err := detect.NewYOLOX(detect.Options{})
+	switch {
+	case errors.Is(err, detect.ErrUnavailable):
+		log.Warn("analytics: motion only", "reason", err)
+	case err != nil:
+		return nil, nil, err
+	default:
+		det = yolox
+	}
+	sink := events.New(events.Config{Dir: EventsDir(cfg.Data), Store: store, Bus: n.Bus, Log: log})
+	m := pipeline.NewManager(pipeline.ManagerConfig{FPS: cfg.Analytics.FPS}, store, n.Ingest, det, sink, log)
+
+	a := cfg.Analytics
+	var nc notify.Config
+	if a.WebhookURL != "" {
+		nc.Webhooks = []notify.Webhook{{URL: a.WebhookURL, Secret: a.WebhookSecret}}
+	}
+	if a.MQTT != "" {
+		nc.MQTT = &notify.MQTT{Broker: a.MQTT}
+	}
+	if nc.Webhooks == nil && nc.MQTT == nil {
+		return m, nil, nil
+	}
+	nc.Bus, nc.Log = n.Bus, log.With("component", "notify")
+	nt, err := notify.New(nc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, nt, nil
+}

@@ -1,0 +1,35 @@
+package app
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"matthan"
+	"matthan/internal/config"
+)
+
+// TestWardIsAnalysed: with analytics on, every camera's sub-stream is
+// decoded and analysed by the node (real ffmpeg children, the real
+// detector when ONNX Runtime is there), and the events API answers.
+func TestWardIsAnalysed(t *testing.T) {
+	w := startWard(t, 2, func(c *config.Config) { c.Analytics.Enabled, c.Analytics.FPS = true, 5 })
+	for _, id := range []string{"cam-001", "cam-002"} {
+		w.waitState(t, id, matthan.StreamSub, matthan.StateStreaming, 20*time.Second)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, id := range []string{"cam-001", "cam-002"} {
+		for {
+			if r := w.node.Analytics.Last(id); r != nil && r.Width == 640 && r.Height == 360 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no analysed frame in 30 s (last %+v)", id, w.node.Analytics.Last(id))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	if code, body := w.get(t, "/api/events"); code != http.StatusOK || body[0] != '[' {
+		t.Fatalf("GET /api/events: %d %s", code, body)
+	}
+}
