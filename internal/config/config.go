@@ -28,10 +28,10 @@ type Config struct {
 	AdminPassword   string        // initial admin password, used only when the node has no users
 	ShutdownTimeout time.Duration // how long a graceful shutdown may take
 
-	Ingest  Ingest
-	Record  Record
-	Export  Export
-	Session Session
+	Ingest    Ingest
+	Record    Record
+	Export    Export
+	Session   Session
 	Live      Live
 	UI        UI
 	Analytics Analytics
