@@ -22,6 +22,35 @@ type alert struct {
 	Down       bool                `json:"down"`
 }
 
+// liveEvent is an analytics event as the screen hears of it (event
+// "analytics" on /events): sent when a rule fires and again on each update
+// (a later end, a snapshot, a review), so pages key it by ID.
+type liveEvent struct {
+	ID         string            `json:"id"`
+	Type       matthan.EventType `json:"type"`
+	CameraID   string            `json:"camera_id"`
+	CameraName string            `json:"camera_name"`
+	Zone       string            `json:"zone,omitempty"`
+	Summary    string            `json:"summary"`
+	SummaryVI  string            `json:"summary_vi"`
+	Severity   matthan.Severity  `json:"severity"`
+	Start      string            `json:"start"` // RFC 3339 UTC, for links to playback
+	StartLocal string            `json:"start_local"`
+	EndLocal   string            `json:"end_local"`
+	Review     matthan.Review    `json:"review"`
+}
+
+func newLiveEvent(e *matthan.AnalyticsEvent, names map[string]string) liveEvent {
+	name, known := names[e.CameraID]
+	if !known {
+		name = e.CameraID
+	}
+	return liveEvent{ID: e.ID, Type: e.Type, CameraID: e.CameraID, CameraName: name, Zone: e.Zone,
+		Summary: e.Summary, SummaryVI: e.SummaryVI, Severity: e.Severity,
+		Start: e.Start.UTC().Format(time.RFC3339Nano), StartLocal: matthan.FormatLocal(e.Start),
+		EndLocal: matthan.FormatLocal(e.End), Review: e.Review}
+}
+
 // down reports whether a state deserves an alert: the camera is meant to
 // be streaming and is not.
 func down(s matthan.StreamState) bool {
@@ -34,10 +63,12 @@ func down(s matthan.StreamState) bool {
 }
 
 // handleEvents streams alerts as server-sent events: first every camera
-// that is down now, then each change of health as it happens. The browser
-// reconnects by itself when the stream breaks.
+// that is down now, then each change of health as it happens, and, for
+// officers and admins, each analytics event as it fires or changes. The
+// browser reconnects by itself when the stream breaks.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.deps.User(r); err != nil {
+	u, err := s.deps.User(r)
+	if err != nil {
 		http.Error(w, "sign in", http.StatusUnauthorized)
 		return
 	}
@@ -47,11 +78,17 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var events <-chan matthan.Event
+	var events, analytics <-chan matthan.Event
 	if s.deps.Bus != nil {
 		var cancel func()
 		events, cancel = s.deps.Bus.Subscribe(matthan.TopicHealth, 64)
 		defer cancel()
+		// Analytics events show people and places: only for those who may
+		// review them.
+		if canPlayBack(u.Role) {
+			analytics, cancel = s.deps.Bus.Subscribe(matthan.TopicAnalytics, 64)
+			defer cancel()
+		}
 	}
 	cams, err := s.deps.Store.Cameras(ctx, matthan.CameraFilter{})
 	if err != nil {
@@ -98,6 +135,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-keepalive.C:
 			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+				return
+			}
+		case ev, ok := <-analytics:
+			if !ok {
+				return
+			}
+			ae, isAnalytics := ev.Data.(*matthan.AnalyticsEvent)
+			if !isAnalytics {
+				continue
+			}
+			b, _ := json.Marshal(newLiveEvent(ae, names)) // plain strings: cannot fail
+			if _, err := fmt.Fprintf(w, "event: analytics\ndata: %s\n\n", b); err != nil {
 				return
 			}
 		case ev, ok := <-events:

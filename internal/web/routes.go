@@ -20,6 +20,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.playbackRoutes(mux)
 	s.cameraRoutes(mux)
 	s.accountRoutes(mux)
+	s.eventsPageRoutes(mux)
 }
 
 func anyRole(matthan.Role) bool { return true }

@@ -98,8 +98,41 @@ function notify(a) {
   try { new Notification(`${t('alert.offline')}: ${a.camera_name || a.camera_id}`, { body: lang === 'vi' ? (a.reason_vi || a.reason) : a.reason, tag: a.camera_id }); } catch { /* some browsers allow only service-worker notifications */ }
 }
 
+// Analytics events reach officers and admins too. The server sends an
+// event again on each update, so an alarm is announced once per ID (kept
+// for the tab's session, across pages) and leaves when someone reviews it.
+const announced = new Set(JSON.parse(sessionStorage.getItem('matthan.announced') || '[]'));
+const eventLines = new Map(); // event ID → banner element
+
+function showAnalytics(e) {
+  document.dispatchEvent(new CustomEvent('matthan:analytics', { detail: e }));
+  if (e.review !== 'none') { eventLines.get(e.id)?.remove(); eventLines.delete(e.id); return; }
+  if (e.severity !== 'alarm' || announced.has(e.id)) return;
+  announced.add(e.id);
+  sessionStorage.setItem('matthan.announced', JSON.stringify([...announced].slice(-200)));
+  const summary = lang === 'vi' ? (e.summary_vi || e.summary) : e.summary;
+  const el = document.createElement('div');
+  el.className = 'alert event';
+  el.innerHTML = '<strong></strong> <a></a> <span></span> <button type="button" class="link"></button>';
+  el.querySelector('strong').textContent = `${t('alert.event')}: ${t('alert.type.' + e.type)}`;
+  const link = el.querySelector('a');
+  link.textContent = e.camera_name || e.camera_id;
+  link.href = '/review?camera=' + encodeURIComponent(e.camera_id);
+  el.querySelector('span').textContent = `${summary} · ${e.start_local}`;
+  const btn = el.querySelector('button');
+  btn.textContent = t('alert.dismiss');
+  btn.onclick = () => { el.remove(); eventLines.delete(e.id); };
+  el.dataset.event = e.id;
+  alertsEl.prepend(el);
+  eventLines.set(e.id, el);
+  if ('Notification' in window && Notification.permission === 'granted') {
+    try { new Notification(`${t('alert.event')}: ${e.camera_name || e.camera_id}`, { body: summary, tag: 'event-' + e.id }); } catch { /* only service-worker notifications here */ }
+  }
+}
+
 if (alertsEl) {
   const es = new EventSource('/events');
+  es.addEventListener('analytics', (ev) => showAnalytics(JSON.parse(ev.data)));
   let ready = false;
   es.addEventListener('health', (ev) => {
     const a = JSON.parse(ev.data);
