@@ -107,6 +107,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	kc.Dir, kc.DefaultDays = cfg.RecordDir(), cfg.Record.RetainDays
 	kc.MinFreePercent, kc.MinFreeBytes = float64(cfg.Record.MinFreePercent), cfg.Record.MinFreeBytes
 	kc.EventMargin, kc.Interval = cfg.Record.EventMargin, cfg.Record.RetentionInterval
+	kc.Events = []retention.EventSource{retention.HealthEvents{Store: store}, retention.AnalyticsEvents{Store: store}}
 	n.Retention = retention.New(kc, store, store, n.Bus, log.With("component", "retention"))
 
 	n.rtsp = &rtsp.Server{
