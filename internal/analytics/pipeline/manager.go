@@ -2,7 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -137,7 +141,7 @@ func (m *Manager) reconcile(id string, c *matthan.Camera) {
 }
 
 func (m *Manager) runCamera(ctx context.Context, r *running, id string, role matthan.StreamRole, rc rules.Config) {
-	log := m.log.With("camera", id, "stream", string(role))
+	log := m.log.With("stream", string(role)) // New adds the camera
 	var hub *media.Hub
 	for hub = m.hubs.Hub(id, role); hub == nil; hub = m.hubs.Hub(id, role) {
 		select { // ingest has not registered the stream yet
@@ -176,4 +180,37 @@ func (m *Manager) Last(cameraID string) *Result {
 		return nil
 	}
 	return r.cam.Load().Last()
+}
+
+// WriteMetrics writes each analysed camera's counters in Prometheus text
+// format, for /metrics.
+func (m *Manager) WriteMetrics(w io.Writer) error {
+	m.mu.Lock()
+	ids := make([]string, 0, len(m.running))
+	cams := map[string]*Camera{}
+	for id, r := range m.running {
+		if c := r.cam.Load(); c != nil {
+			ids = append(ids, id)
+			cams[id] = c
+		}
+	}
+	m.mu.Unlock()
+	slices.Sort(ids)
+	var b strings.Builder
+	for _, metric := range []struct {
+		name, help string
+		value      func(Stats) uint64
+	}{
+		{"matthan_analytics_frames_total", "Frames analysed.", func(s Stats) uint64 { return s.Frames }},
+		{"matthan_analytics_detections_total", "Frames the object detector ran on.", func(s Stats) uint64 { return s.Detections }},
+		{"matthan_analytics_events_total", "Event reports raised by the rules (starts and updates).", func(s Stats) uint64 { return s.Events }},
+		{"matthan_analytics_errors_total", "Failed detections and events not stored.", func(s Stats) uint64 { return s.Errors }},
+	} {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", metric.name, metric.help, metric.name)
+		for _, id := range ids {
+			fmt.Fprintf(&b, "%s{camera=%q} %d\n", metric.name, id, metric.value(cams[id].Stats()))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -15,6 +15,7 @@ import (
 	"matthan/internal/analytics"
 	"matthan/internal/analytics/decode"
 	"matthan/internal/analytics/events"
+	"matthan/internal/analytics/helmet"
 	"matthan/internal/analytics/motion"
 	"matthan/internal/analytics/rules"
 	"matthan/internal/analytics/track"
@@ -34,6 +35,7 @@ type Config struct {
 	Track     track.Config
 	Rules     rules.Config // zones, lines and rules; Width and Height are set from the frames
 	FullEvery time.Duration
+	Tamper    TamperConfig // camera tamper check, on unless Off
 }
 
 // Deps are what a camera's analysis works with.
@@ -42,6 +44,9 @@ type Deps struct {
 	// Detector finds objects; nil analyses motion only (a node without the
 	// ONNX Runtime library keeps working).
 	Detector analytics.Detector
+	// Helmet classifies riders' crops for the no-helmet rule; nil turns
+	// the rule off.
+	Helmet helmet.Model
 	// Fire receives each event a rule raises, with the frame it fired on
 	// (events.Sink.Handle); nil drops them.
 	Fire func(ctx context.Context, f events.Fired) error
@@ -66,6 +71,8 @@ type Camera struct {
 	motion  *motion.Model
 	tracker *track.Tracker
 	rules   rules.Config
+	helmet  *helmetCheck // nil without Deps.Helmet
+	tamper  *tamperCheck
 
 	engine   *rules.Engine // made at the first frame, when its size is known
 	lastFull time.Time
@@ -81,6 +88,10 @@ type Stats struct {
 	Detections uint64 // detector runs
 	Events     uint64
 	Errors     uint64
+	// HelmetCrops are riders' crops classified; HelmetTooSmall are riders
+	// whose head was too small in the analysed frame to judge.
+	HelmetCrops    uint64
+	HelmetTooSmall uint64
 }
 
 // New checks cfg and returns the camera's pipeline.
@@ -107,8 +118,13 @@ func New(cfg Config, deps Deps) (*Camera, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Decode.Log = log
-	return &Camera{cfg: cfg, deps: deps, log: log.With("camera", cfg.CameraID),
-		motion: motion.New(cfg.Motion), tracker: track.New(cfg.Track), rules: cfg.Rules}, nil
+	c := &Camera{cfg: cfg, deps: deps, log: log.With("camera", cfg.CameraID),
+		motion: motion.New(cfg.Motion), tracker: track.New(cfg.Track), rules: cfg.Rules,
+		tamper: newTamperCheck(cfg.CameraID, cfg.Tamper)}
+	if deps.Helmet != nil {
+		c.helmet = newHelmetCheck(cfg.CameraID, deps.Helmet, c.log)
+	}
+	return c, nil
 }
 
 // Run decodes and analyses frames until ctx ends.
@@ -182,6 +198,22 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 		res.Tracks = c.tracker.Update(f.At, dets)
 	}
 	for _, ev := range c.engine.Step(f.At, res.Tracks) {
+		c.fire(ctx, ev, f)
+	}
+	if c.helmet != nil && res.Detected {
+		evs, st := c.helmet.step(ctx, f, res.Tracks)
+		c.count(func(s *Stats) {
+			s.HelmetCrops += uint64(st.crops)
+			s.HelmetTooSmall += uint64(st.tooSmall)
+			if st.failed {
+				s.Errors++
+			}
+		})
+		for _, ev := range evs {
+			c.fire(ctx, ev, f)
+		}
+	}
+	for _, ev := range c.tamper.step(f) {
 		c.fire(ctx, ev, f)
 	}
 	c.last.Store(res)

@@ -18,6 +18,11 @@ const (
 	minSpeedOff = 20  // … or within 20 px/s, for slow bikes
 )
 
+// Riding reports whether person looks like riding motorcycle bike in this
+// frame, by the geometry and co-movement test of the riders rule; other
+// rules (the helmet check) ask the same question.
+func Riding(person, bike *track.Track) bool { return rides(person, bike) }
+
 // rides reports whether person p looks like riding motorcycle m in this frame.
 func rides(p, m *track.Track) bool {
 	mb, pb := m.Box, p.Box
