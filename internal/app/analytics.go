@@ -4,10 +4,12 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 
 	"matthan/internal/analytics"
 	"matthan/internal/analytics/detect"
 	"matthan/internal/analytics/events"
+	"matthan/internal/analytics/helmet"
 	"matthan/internal/analytics/notify"
 	"matthan/internal/analytics/pipeline"
 	"matthan/internal/config"
@@ -17,13 +19,15 @@ import (
 // EventsDir is where event snapshots are kept: DATA/events.
 func EventsDir(data string) string { return filepath.Join(data, "events") }
 
-// openAnalytics makes the node's street analytics: one shared detector (or
-// none, with a clear log line, when ONNX Runtime is missing: cameras keep
-// motion), the events sink, and the notifier when a webhook or a broker is
+// openAnalytics makes the node's street analytics: a pool of detector
+// sessions shared by the cameras and the helmet classifier (or neither,
+// with a clear log line, when ONNX Runtime is missing: cameras keep motion
+// and tamper checks), the events sink, and the notifier when a webhook or a broker is
 // configured (nil otherwise).
 func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logger) (*pipeline.Manager, *notify.Notifier, error) {
 	var det analytics.Detector
-	yolox, err := detect.NewYOLOX(detect.Options{})
+	// A session runs one call at a time: one per core for the cameras.
+	yolox, err := detect.NewPool(runtime.GOMAXPROCS(0), detect.Options{})
 	switch {
 	case errors.Is(err, detect.ErrUnavailable):
 		log.Warn("analytics: motion only", "reason", err)
@@ -32,8 +36,16 @@ func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logge
 	default:
 		det = yolox
 	}
+	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS}
+	if det != nil {
+		if hc, err := helmet.NewClassifier(helmet.Options{}); err != nil {
+			log.Warn("analytics: no helmet classifier; riders without a helmet are not checked", "reason", err)
+		} else {
+			mc.Helmet = hc
+		}
+	}
 	sink := events.New(events.Config{Dir: EventsDir(cfg.Data), Store: store, Bus: n.Bus, Log: log})
-	m := pipeline.NewManager(pipeline.ManagerConfig{FPS: cfg.Analytics.FPS}, store, n.Ingest, det, sink, log)
+	m := pipeline.NewManager(mc, store, n.Ingest, det, sink, log)
 
 	a := cfg.Analytics
 	var nc notify.Config

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,5 +32,8 @@ func TestWardIsAnalysed(t *testing.T) {
 	}
 	if code, body := w.get(t, "/api/events"); code != http.StatusOK || body[0] != '[' {
 		t.Fatalf("GET /api/events: %d %s", code, body)
+	}
+	if code, body := w.get(t, "/metrics"); code != http.StatusOK || !strings.Contains(string(body), `matthan_analytics_frames_total{camera="cam-001"}`) {
+		t.Fatalf("GET /metrics: %d, no analytics counters:\n%s", code, body)
 	}
 }

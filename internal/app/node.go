@@ -150,7 +150,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Store:           store,
 		Status:          n.Ingest,
 		OnCameraChanged: n.cameraChanged,
-		Metrics:         metrics{n.Ingest, n.Live},
+		Metrics:         metrics{n.Ingest, n.Live, n.Analytics},
 		Live:            n.Live,
 		Events:          store,
 		EventsDir:       EventsDir(cfg.Data),
@@ -351,16 +351,19 @@ func Serve(ctx context.Context, cfg config.Config, version string) error {
 	return n.Run(ctx)
 }
 
-// metrics serves /metrics: the streams' figures, then the live viewers'.
+// metrics serves /metrics: the streams' figures, the live viewers', and
+// the analysed cameras' when analytics is on.
 type metrics struct {
-	ingest *ingest.Manager
-	live   *live.Server
+	ingest    *ingest.Manager
+	live      *live.Server
+	analytics *pipeline.Manager // nil when off
 }
 
 func (m metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	// A failed write means the scraper left.
-	if m.ingest.WriteMetrics(w) == nil {
-		m.live.WriteMetrics(w)
+	if m.ingest.WriteMetrics(w) != nil || m.live.WriteMetrics(w) != nil || m.analytics == nil {
+		return
 	}
+	m.analytics.WriteMetrics(w)
 }

@@ -334,3 +334,23 @@ func BenchmarkYOLOX(b *testing.B) {
 		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/frame")
 	})
 }
+
+// TestPool: several sessions answer like one, from many goroutines.
+func TestPool(t *testing.T) {
+	p, err := NewPool(2, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	f := loadFrame(t, "highway_f120.png")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			out, err := p.Detect(t.Context(), []*analytics.Frame{f})
+			if err != nil || len(out) != 1 || len(out[0]) == 0 {
+				t.Errorf("pool detect: %v %v", out, err)
+			}
+		})
+	}
+	wg.Wait()
+}

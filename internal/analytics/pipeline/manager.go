@@ -14,6 +14,7 @@ import (
 	"matthan"
 	"matthan/internal/analytics"
 	"matthan/internal/analytics/events"
+	"matthan/internal/analytics/helmet"
 	"matthan/internal/analytics/rules"
 	"matthan/internal/media"
 )
@@ -29,6 +30,8 @@ type ManagerConfig struct {
 	// Rules returns a camera's zones and rules; nil gives every camera
 	// DefaultRules.
 	Rules func(cameraID string) rules.Config
+	// Helmet judges riders' heads; nil turns the no-helmet rule off.
+	Helmet helmet.Model
 }
 
 // DefaultRules watch the whole picture of a camera that has no rules of its
@@ -150,7 +153,7 @@ func (m *Manager) runCamera(ctx context.Context, r *running, id string, role mat
 		case <-time.After(time.Second):
 		}
 	}
-	deps := Deps{Hub: hub, Detector: m.det, Log: log}
+	deps := Deps{Hub: hub, Detector: m.det, Helmet: m.cfg.Helmet, Log: log}
 	if m.sink != nil {
 		deps.Fire = func(ctx context.Context, f events.Fired) error {
 			_, err := m.sink.Handle(ctx, f)
