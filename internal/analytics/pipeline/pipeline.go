@@ -182,8 +182,10 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 	if c.deps.Detector != nil && (len(m.Boxes) > 0 || m.Widespread || full) {
 		out, err := c.deps.Detector.Detect(ctx, []*analytics.Frame{f})
 		if err != nil {
-			c.count(func(s *Stats) { s.Errors++ })
-			c.log.Warn("analytics: detection failed", "err", err)
+			if ctx.Err() == nil { // a stopping node is no failure
+				c.count(func(s *Stats) { s.Errors++ })
+				c.log.Warn("analytics: detection failed", "err", err)
+			}
 		} else {
 			dets, res.Detected = out[0], true
 			c.count(func(s *Stats) { s.Detections++ })
