@@ -44,22 +44,9 @@ func (o *DetectOptions) Flags(fs *flag.FlagSet) {
 
 // Parse reads detect's flags and its one argument, the file, in any order.
 func (o *DetectOptions) Parse(fs *flag.FlagSet, args []string) error {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(rest) != 1 {
-		return errors.New("usage: matthan detect [--fps 5] [--duration 10s] FILE (a video, or a PNG/JPEG picture)")
-	}
-	o.Path = rest[0]
-	return nil
+	path, err := parseOneArg(fs, args, "usage: matthan detect [--fps 5] [--duration 10s] FILE (a video, or a PNG/JPEG picture)")
+	o.Path = path
+	return err
 }
 
 // detectLine is one line of detect's output: one analysed frame.

@@ -197,22 +197,9 @@ func (o *VerifyOptions) Flags(fs *flag.FlagSet) {
 
 // Parse reads verify's flags and its one argument, the package, in any order.
 func (o *VerifyOptions) Parse(fs *flag.FlagSet, args []string) error {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(rest) != 1 {
-		return errors.New("usage: matthan verify [--key PUBLIC-KEY] PACKAGE.zip")
-	}
-	o.Path = rest[0]
-	return nil
+	path, err := parseOneArg(fs, args, "usage: matthan verify [--key PUBLIC-KEY] PACKAGE.zip")
+	o.Path = path
+	return err
 }
 
 // Verify runs `matthan verify`: it checks a package offline, prints a
