@@ -70,10 +70,10 @@ func newMQTTDest(cfg MQTT, timeout time.Duration, log *slog.Logger) (*mqttDest, 
 		SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(min(time.Second, cfg.ReconnectMax)).SetMaxReconnectInterval(cfg.ReconnectMax).
 		SetConnectTimeout(10 * time.Second).SetKeepAlive(30 * time.Second).
-		// A persistent session: what was published while the connection
-		// was down (or still coming up) is kept and sent once it is up;
-		// with a clean session paho would drop it.
-		SetCleanSession(false).SetOrderMatters(false).
+		// A clean session: paho v1.5.1 races (go test -race) when it
+		// resumes a persistent one. What could not be sent while the
+		// connection was down is retried by the notifier instead.
+		SetCleanSession(true).SetOrderMatters(false).
 		SetOnConnectHandler(func(mqtt.Client) { log.Info("mqtt connected", "broker", u.Host) }).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			log.Warn("mqtt connection lost; reconnecting", "broker", u.Host, "err", err)
@@ -93,8 +93,14 @@ func (d *mqttDest) close() { d.client.Disconnect(250) }
 
 var errMQTTTimeout = errors.New("mqtt: no PUBACK in time")
 
-// send publishes once and waits for the broker's PUBACK.
+var errMQTTDown = errors.New("mqtt: not connected to the broker")
+
+// send publishes once and waits for the broker's PUBACK. While the
+// connection is down it fails at once, and the notifier retries later.
 func (d *mqttDest) send(ctx context.Context, e *matthan.AnalyticsEvent, body []byte) error {
+	if !d.client.IsConnectionOpen() {
+		return fmt.Errorf("%s: %w", d.label, errMQTTDown)
+	}
 	tok := d.client.Publish(d.cfg.Topic(e), 1, false, body)
 	select {
 	case <-tok.Done():
