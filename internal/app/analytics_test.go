@@ -33,6 +33,13 @@ func TestWardIsAnalysed(t *testing.T) {
 	if code, body := w.get(t, "/api/events"); code != http.StatusOK || body[0] != '[' {
 		t.Fatalf("GET /api/events: %d %s", code, body)
 	}
+	// Boxes to draw over live video (normalised), for a signed-in viewer.
+	if code, body := w.get(t, "/api/cameras/cam-001/analytics"); code != http.StatusOK || !strings.Contains(string(body), `"tracks":[`) {
+		t.Fatalf("GET /api/cameras/cam-001/analytics: %d %s", code, body)
+	}
+	if code, _ := w.get(t, "/api/cameras/nope/analytics"); code != http.StatusNotFound {
+		t.Fatalf("boxes of an unknown camera: %d", code)
+	}
 	if code, body := w.get(t, "/metrics"); code != http.StatusOK || !strings.Contains(string(body), `matthan_analytics_frames_total{camera="cam-001"}`) {
 		t.Fatalf("GET /metrics: %d, no analytics counters:\n%s", code, body)
 	}

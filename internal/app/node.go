@@ -146,12 +146,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 			return nil, fmt.Errorf("analytics: %w", err)
 		}
 	}
+	var boxes httpapi.BoxesSource
+	if n.Analytics != nil { // a nil *Manager in the interface would not be nil
+		boxes = n.Analytics
+	}
 	api := httpapi.New(httpapi.Deps{
 		Store:           store,
 		Status:          n.Ingest,
 		OnCameraChanged: n.cameraChanged,
 		Metrics:         metrics{n.Ingest, n.Live, n.Analytics},
 		Live:            n.Live,
+		Boxes:           boxes,
 		Events:          store,
 		EventsDir:       EventsDir(cfg.Data),
 		Sessions:        n.Sessions,

@@ -26,6 +26,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/cameras/{id}/live/{stream}/whep", s.auth(canWatchLive, s.handleWHEP))
 	mux.Handle("GET /api/cameras/{id}/live/{stream}/mse", s.auth(canWatchLive, s.handleMSE))
 	mux.Handle("DELETE /api/live/sessions/{sid}", s.auth(canWatchLive, s.handleWHEPDelete))
+	mux.Handle("GET /api/cameras/{id}/analytics", s.auth(canWatchLive, s.handleLiveBoxes)) // boxes over live video
 
 	// Playback. Operators and admins watch recordings (a viewer watches live
 	// only, matthan.RoleViewer); every clip, HLS session

@@ -70,6 +70,8 @@ type Deps struct {
 	Clocks ClockSource
 	// Live serves live video to browsers; nil: the live routes answer 404.
 	Live LiveSource
+	// Boxes gives what analytics sees on each camera now; nil: 404.
+	Boxes BoxesSource
 	// Events keeps analytics events and their reviews, and EventsDir is
 	// the directory their snapshot paths are below; nil: the event routes
 	// answer 404.

@@ -56,6 +56,12 @@ var wallMessages = map[string][2]string{
 	"wall.player.unavailable": {"Không tải được trình phát video", "The video player could not be loaded"},
 	"wall.player.error":       {"Không phát được video", "The video cannot play"},
 	"wall.use_sub":            {"Xem luồng phụ", "Watch the sub-stream"},
+	"wall.class.person":       {"người", "person"},
+	"wall.class.bicycle":      {"xe đạp", "bicycle"},
+	"wall.class.motorcycle":   {"xe máy", "motorbike"},
+	"wall.class.car":          {"ô tô", "car"},
+	"wall.class.bus":          {"xe buýt", "bus"},
+	"wall.class.truck":        {"xe tải", "truck"},
 
 	"wall.state.connecting":        {"Đang kết nối", "Connecting"},
 	"wall.state.streaming":         {"Đang hoạt động", "Live"},

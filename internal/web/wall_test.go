@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -480,5 +481,35 @@ func TestWallRotates(t *testing.T) {
 	time.Sleep(11 * time.Second)
 	if now := eval[string](t, ctx, `location.search`); now != enlarged {
 		t.Errorf("the enlarged camera %s was rotated away to %s", enlarged, now)
+	}
+}
+
+// TestTileDrawsBoxes: a playing tile draws what analytics sees on its
+// camera, and asks nothing more of a camera that is not analysed.
+func TestTileDrawsBoxes(t *testing.T) {
+	e := newEnv(t)
+	e.setWard()
+	var asked2 atomic.Int32
+	base := uiServer(e, map[string]http.Handler{
+		"GET /api/cameras/cam-001/analytics": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"at":"2026-03-09T01:00:00Z","motion":[],"tracks":[
+				{"id":1,"class":"motorcycle","box":[0.1,0.5,0.3,0.9],"stationary":false},
+				{"id":2,"class":"person","box":[0.12,0.3,0.28,0.7],"stationary":false}]}`)
+		}),
+		"GET /api/cameras/cam-002/analytics": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked2.Add(1)
+			http.Error(w, `{"error":{"code":"not_found","message":"not analysed"}}`, http.StatusNotFound)
+		}),
+	})
+	ctx, errs := testutil.Chromium(t, time.Minute)
+	defer testutil.NoPageErrors(t, errs)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.querySelector('.tile[data-camera="cam-001"]')?.dataset.boxes === "2"`)
+	time.Sleep(1500 * time.Millisecond)
+	if n := asked2.Load(); n != 1 {
+		t.Errorf("a camera that is not analysed was asked %d times, want 1", n)
 	}
 }

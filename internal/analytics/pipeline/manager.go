@@ -217,3 +217,39 @@ func (m *Manager) WriteMetrics(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Boxes is what a camera's analysis sees now, for drawing on live video:
+// boxes normalised to 0..1 of the analysed frame.
+type Boxes struct {
+	At     time.Time    `json:"at"`
+	Motion [][4]float64 `json:"motion"`
+	Tracks []BoxTrack   `json:"tracks"`
+}
+
+// BoxTrack is one tracked object in Boxes.
+type BoxTrack struct {
+	ID         int64           `json:"id"`
+	Class      analytics.Class `json:"class"`
+	Box        [4]float64      `json:"box"`
+	Stationary bool            `json:"stationary"`
+}
+
+// LiveBoxes returns a camera's latest boxes; nil when it is not analysed
+// (yet).
+func (m *Manager) LiveBoxes(cameraID string) *Boxes {
+	r := m.Last(cameraID)
+	if r == nil {
+		return nil
+	}
+	b := &Boxes{At: r.At, Motion: [][4]float64{}, Tracks: []BoxTrack{}}
+	for _, mb := range r.Motion {
+		b.Motion = append(b.Motion, events.NormBox(mb, r.Width, r.Height))
+	}
+	for _, t := range r.Tracks {
+		if t.Missed > 0 {
+			continue // coasting through an occlusion: not in this picture
+		}
+		b.Tracks = append(b.Tracks, BoxTrack{ID: t.ID, Class: t.Class, Box: events.NormBox(t.Box, r.Width, r.Height), Stationary: t.Stationary})
+	}
+	return b
+}

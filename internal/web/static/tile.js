@@ -56,7 +56,7 @@ export class Tile {
     this.el = document.createElement('div');
     this.el.className = 'tile';
     this.el.tabIndex = 0;
-    this.el.innerHTML = `<video muted autoplay playsinline></video>
+    this.el.innerHTML = `<video muted autoplay playsinline></video><canvas class="tile-boxes"></canvas>
 <div class="tile-top"><span class="tile-name"></span><span class="state tile-state"></span></div>
 <div class="tile-msg" hidden><p class="tile-why"></p><button type="button" class="tile-sub" hidden></button></div>
 <div class="tile-bottom"><span class="tile-clock" data-clock></span><span class="tile-stream"></span></div>`;
@@ -106,6 +106,51 @@ export class Tile {
     this.update(this.cam);
   }
 
+  // Boxes over the picture: what analytics sees now, asked twice a second
+  // while the tile plays. A camera that is not analysed answers 404 and is
+  // not asked again.
+  startBoxes() {
+    if (this.boxTimer || this.noBoxes) return;
+    this.boxTimer = setInterval(() => this.pollBoxes(), 500);
+  }
+
+  stopBoxes() {
+    clearInterval(this.boxTimer);
+    this.boxTimer = null;
+    const c = this.el.querySelector('canvas.tile-boxes');
+    c.getContext('2d').clearRect(0, 0, c.width, c.height);
+    delete this.el.dataset.boxes;
+  }
+
+  async pollBoxes() {
+    let res;
+    try { res = await fetch('/api/cameras/' + encodeURIComponent(this.cam.id) + '/analytics', { credentials: 'same-origin' }); } catch { return; }
+    if (res.status === 404) { this.noBoxes = true; this.stopBoxes(); return; }
+    if (!res.ok || !this.boxTimer) return;
+    this.drawBoxes(await res.json());
+  }
+
+  // drawBoxes draws tracked objects with their class where the video shows
+  // them (the picture is letterboxed: object-fit contain).
+  drawBoxes(b) {
+    const c = this.el.querySelector('canvas.tile-boxes'), v = this.video;
+    c.width = c.clientWidth; c.height = c.clientHeight;
+    const vw = v.videoWidth || 16, vh = v.videoHeight || 9;
+    const sc = Math.min(c.width / vw, c.height / vh), dw = vw * sc, dh = vh * sc;
+    const ox = (c.width - dw) / 2, oy = (c.height - dh) / 2;
+    const g = c.getContext('2d');
+    g.clearRect(0, 0, c.width, c.height);
+    g.lineWidth = 2; g.font = '12px system-ui, sans-serif';
+    for (const t of b.tracks || []) {
+      const [x1, y1, x2, y2] = t.box;
+      const x = ox + x1 * dw, y = oy + y1 * dh;
+      g.strokeStyle = g.fillStyle = t.class === 'person' ? '#ffd54f' : '#4fc3f7';
+      g.strokeRect(x, y, (x2 - x1) * dw, (y2 - y1) * dh);
+      g.fillText(tr('wall.class.' + t.class), x + 2, Math.max(12, y - 3));
+    }
+    this.el.dataset.boxes = String((b.tracks || []).length);
+  }
+
   // showStream says which stream plays, and how once the player knows.
   showStream() {
     const how = this.playerState?.transport;
@@ -148,6 +193,7 @@ export class Tile {
       this.el.dataset.player = s.state;
       this.showStream();
       this.showPlayerState();
+      if (s.state === 'playing') this.startBoxes(); else this.stopBoxes();
     };
     try { p.start(); } catch (e) { this.playerState = { state: 'error', message_vi: String(e.message || e), message_en: String(e.message || e) }; this.showPlayerState(); }
   }
@@ -156,6 +202,7 @@ export class Tile {
     const p = this.player;
     this.player = null;
     this.playerState = null;
+    this.stopBoxes();
     delete this.el.dataset.player;
     if (p) { try { p.stop(); } catch { /* already stopped */ } }
   }
