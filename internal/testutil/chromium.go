@@ -23,12 +23,12 @@ const ChromiumPath = "/usr/bin/chromium"
 // timeout. Uncaught exceptions and console errors of the pages, and the
 // browser's own errors (a script that failed to load, an API call answered
 // 5xx), are collected in *errs for the test to check with NoPageErrors.
-// Without chromium the test is skipped with a message that says how to
-// get it.
+// Without chromium the test fails with a message that says how to get it
+// (`make test` runs `make setup` first).
 func Chromium(t *testing.T, timeout time.Duration) (ctx context.Context, errs *Logs) {
 	t.Helper()
 	if _, err := os.Stat(ChromiumPath); err != nil {
-		t.Skip("Debian's chromium is not installed (make setup installs it): ", err)
+		t.Fatal("Debian's chromium is not installed: run `make setup`: ", err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath),

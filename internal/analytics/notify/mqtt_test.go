@@ -26,7 +26,7 @@ func mosquittoBinary(t *testing.T) string {
 	if _, err := os.Stat("/usr/sbin/mosquitto"); err == nil {
 		return "/usr/sbin/mosquitto"
 	}
-	t.Skip("mosquitto is not installed (Debian package mosquitto; `make setup` installs it)")
+	t.Fatal("mosquitto is not installed: run `make setup` (Debian package mosquitto)")
 	return ""
 }
 
