@@ -103,9 +103,6 @@ func New(cfg Config, deps Deps) (*Camera, error) {
 		cfg.FullEvery = DefaultFullEvery
 	}
 	cfg.Decode.CameraID, cfg.Rules.Camera = cfg.CameraID, cfg.CameraID
-	if (cfg.Track == track.Config{}) {
-		cfg.Track = track.DefaultConfig()
-	}
 	// The rules are checked now, at a placeholder size: the frames' own
 	// size is known only when they come.
 	check := cfg.Rules
