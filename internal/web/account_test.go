@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -33,23 +32,7 @@ func TestAccountPage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.signIn(tc.user)
-			res, body := e.get(tc.path)
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("status %d\n%s", res.StatusCode, body)
-			}
-			for _, s := range tc.want {
-				if !strings.Contains(body, s) {
-					t.Errorf("page lacks %q", s)
-				}
-			}
-			for _, s := range tc.notWant {
-				if strings.Contains(body, s) {
-					t.Errorf("page has %q", s)
-				}
-			}
-			if k := untranslated(body, "account."); k != "" {
-				t.Errorf("message key %q is shown untranslated", k)
-			}
+			e.checkPage(t, tc.path, http.StatusOK, tc.want, tc.notWant, "account.")
 		})
 	}
 	e.signIn("")

@@ -57,23 +57,7 @@ func TestCameraPages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.signIn(tc.user)
-			res, body := e.get(tc.path)
-			if res.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d\n%s", res.StatusCode, tc.status, body)
-			}
-			for _, s := range tc.want {
-				if !strings.Contains(body, s) {
-					t.Errorf("page lacks %q", s)
-				}
-			}
-			for _, s := range tc.notWant {
-				if strings.Contains(body, s) {
-					t.Errorf("page has %q", s)
-				}
-			}
-			if k := untranslated(body, "camera."); k != "" {
-				t.Errorf("message key %q is shown untranslated", k)
-			}
+			body := e.checkPage(t, tc.path, tc.status, tc.want, tc.notWant, "camera.")
 			if strings.Contains(body, "<img src=x") {
 				t.Error("a camera's name is not escaped")
 			}

@@ -80,23 +80,7 @@ func TestPlaybackPage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.signIn(tc.user)
-			res, body := e.get(tc.path)
-			if res.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d\n%s", res.StatusCode, tc.status, body)
-			}
-			for _, s := range tc.want {
-				if !strings.Contains(body, s) {
-					t.Errorf("page lacks %q", s)
-				}
-			}
-			for _, s := range tc.notWant {
-				if strings.Contains(body, s) {
-					t.Errorf("page has %q", s)
-				}
-			}
-			if k := untranslated(body, "playback."); k != "" {
-				t.Errorf("message key %q is shown untranslated", k)
-			}
+			e.checkPage(t, tc.path, tc.status, tc.want, tc.notWant, "playback.")
 		})
 	}
 

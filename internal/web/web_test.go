@@ -111,3 +111,28 @@ func TestLoginPageRunsInBrowser(t *testing.T) {
 		t.Fatalf("no error shown: %q %v", msg, err)
 	}
 }
+
+// checkPage fetches path as the signed-in user and checks its status, that
+// it shows every want and no notWant, and that no message key starting with
+// prefix is left untranslated. It returns the page.
+func (e *env) checkPage(t *testing.T, path string, status int, want, notWant []string, prefix string) string {
+	t.Helper()
+	res, body := e.get(path)
+	if res.StatusCode != status {
+		t.Fatalf("status %d, want %d\n%s", res.StatusCode, status, body)
+	}
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	for _, s := range notWant {
+		if strings.Contains(body, s) {
+			t.Errorf("page has %q", s)
+		}
+	}
+	if k := untranslated(body, prefix); k != "" {
+		t.Errorf("message key %q is shown untranslated", k)
+	}
+	return body
+}
