@@ -358,13 +358,15 @@ func (d *Decoder) read(ctx context.Context, p *proc, stdout io.Reader) error {
 }
 
 // deliver sends f without ever waiting: a slow consumer loses the oldest frame.
+// It counts before sending, so Stats never shows fewer than a reader holds.
 func (d *Decoder) deliver(f *analytics.Frame) {
 	for {
+		d.delivered.Add(1)
 		select {
 		case d.out <- f:
-			d.delivered.Add(1)
 			return
 		default:
+			d.delivered.Add(^uint64(0))
 		}
 		select {
 		case <-d.out:
