@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -119,13 +120,17 @@ func TestNodeStopped(t *testing.T) {
 // its other subscribers go on untouched, and recording resumes once space
 // returns.
 func TestDiskFull(t *testing.T) {
+	if os.Getuid() != 0 {
+		inOwnNamespace(t)
+		return
+	}
 	root := t.TempDir()
 	mnt := filepath.Join(root, "rec")
 	if err := os.MkdirAll(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("a small file system is needed and mounting a tmpfs failed (not root?): %v: %s", err, out)
+		t.Fatalf("mounting a 2 MiB tmpfs for the full disk: %v: %s", err, out)
 	}
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	// Leave ~600 KiB free.
@@ -177,5 +182,26 @@ func TestDiskFull(t *testing.T) {
 	}
 	if len(other.Units()) != sent || other.Skips() != 0 {
 		t.Fatalf("the other subscriber got %d of %d units, %d skips", len(other.Units()), sent, other.Skips())
+	}
+}
+
+// inOwnNamespace runs the calling test again in a user and mount namespace
+// of its own (util-linux unshare), where it is root and may mount a tmpfs:
+// a user who is not root still runs the disk-full test.
+func inOwnNamespace(t *testing.T) {
+	t.Helper()
+	if os.Getenv("MATTHAN_TEST_NAMESPACE") != "" {
+		t.Fatal("still not root inside the user namespace")
+	}
+	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount",
+		os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.count", "1", "-test.v")
+	cmd.Env = append(os.Environ(), "MATTHAN_TEST_NAMESPACE=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("in its own user namespace:\n%s", out)
+	if err != nil {
+		t.Fatalf("%s in a user namespace: %v (unprivileged user namespaces must be allowed, or run as root)", t.Name(), err)
+	}
+	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s did not pass in its user namespace", t.Name())
 	}
 }
