@@ -183,7 +183,8 @@ func runCamera(ctx context.Context, i int, c clip, det analytics.Detector, mode 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var s stageCPU
-	cfg := pipeline.Config{CameraID: fmt.Sprintf("bench-%03d", i), Rules: pipeline.DefaultRules()}
+	cfg := pipeline.Config{CameraID: fmt.Sprintf("bench-%03d", i)}
+	pipeline.DefaultSettings().Apply(&cfg)
 	if mode == modeEvery {
 		cfg.FullEvery = time.Nanosecond // every frame is a full pass
 	}

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"context"
+
 	"errors"
 	"log/slog"
 	"path/filepath"
 	"runtime"
 
+	"matthan"
 	"matthan/internal/analytics"
 	"matthan/internal/analytics/detect"
 	"matthan/internal/analytics/events"
@@ -36,7 +39,7 @@ func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logge
 	default:
 		det = yolox
 	}
-	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS}
+	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS, Settings: cameraSettings(store, log)}
 	if det != nil {
 		if hc, err := helmet.NewClassifier(helmet.Options{}); err != nil {
 			log.Warn("analytics: no helmet classifier; riders without a helmet are not checked", "reason", err)
@@ -64,4 +67,27 @@ func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logge
 		return nil, nil, err
 	}
 	return m, nt, nil
+}
+
+// cameraSettings reads each camera's analytics settings from the registry:
+// the defaults for a camera without its own, and for one whose stored
+// settings no longer read (the API checks them before storing, so that
+// means a newer version wrote them), which the log says.
+func cameraSettings(store matthan.AnalyticsSettingsStore, log *slog.Logger) func(string) pipeline.Settings {
+	return func(id string) pipeline.Settings {
+		stored, err := store.AnalyticsSettings(context.Background(), id)
+		if matthan.ErrorCode(err) == matthan.ENOTFOUND {
+			return pipeline.DefaultSettings()
+		}
+		if err != nil {
+			log.Error("analytics: cannot read the camera's settings; using the defaults", "camera", id, "err", err)
+			return pipeline.DefaultSettings()
+		}
+		s, err := pipeline.ParseSettings(stored.Settings)
+		if err != nil {
+			log.Error("analytics: the camera's stored settings are not valid; using the defaults", "camera", id, "err", err)
+			return pipeline.DefaultSettings()
+		}
+		return s
+	}
 }

@@ -151,21 +151,23 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		boxes = n.Analytics
 	}
 	api := httpapi.New(httpapi.Deps{
-		Store:           store,
-		Status:          n.Ingest,
-		OnCameraChanged: n.cameraChanged,
-		Metrics:         metrics{n.Ingest, n.Live, n.Analytics},
-		Live:            n.Live,
-		Boxes:           boxes,
-		Events:          store,
-		EventsDir:       EventsDir(cfg.Data),
-		Sessions:        n.Sessions,
-		Recordings:      recordings,
-		RecordingsDir:   cfg.RecordDir(),
-		Exports:         exports,
-		Storage:         n.Retention,
-		Clocks:          clocks,
-		Log:             log.With("component", "http"),
+		Store:              store,
+		Status:             n.Ingest,
+		OnCameraChanged:    n.cameraChanged,
+		Metrics:            metrics{n.Ingest, n.Live, n.Analytics},
+		Live:               n.Live,
+		Boxes:              boxes,
+		AnalyticsSettings:  store,
+		OnAnalyticsChanged: n.analyticsChanged,
+		Events:             store,
+		EventsDir:          EventsDir(cfg.Data),
+		Sessions:           n.Sessions,
+		Recordings:         recordings,
+		RecordingsDir:      cfg.RecordDir(),
+		Exports:            exports,
+		Storage:            n.Retention,
+		Clocks:             clocks,
+		Log:                log.With("component", "http"),
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP)
 	if err != nil {
@@ -210,6 +212,13 @@ func (n *Node) cameraChanged(id string) {
 	if n.Recorder != nil {
 		n.Recorder.CameraChanged(id)
 	}
+	if n.Analytics != nil {
+		n.Analytics.CameraChanged(id)
+	}
+}
+
+// analyticsChanged restarts a camera's analysis with its new settings.
+func (n *Node) analyticsChanged(id string) {
 	if n.Analytics != nil {
 		n.Analytics.CameraChanged(id)
 	}

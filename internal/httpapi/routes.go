@@ -27,6 +27,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/cameras/{id}/live/{stream}/mse", s.auth(canWatchLive, s.handleMSE))
 	mux.Handle("DELETE /api/live/sessions/{sid}", s.auth(canWatchLive, s.handleWHEPDelete))
 	mux.Handle("GET /api/cameras/{id}/analytics", s.auth(canWatchLive, s.handleLiveBoxes)) // boxes over live video
+	// Zones, lines, masks and rules: officers tune them, every change audited.
+	mux.Handle("GET /api/cameras/{id}/analytics/settings", s.auth(canPlayBack, s.handleGetAnalyticsSettings))
+	mux.Handle("PUT /api/cameras/{id}/analytics/settings", s.auth(canPlayBack, s.handlePutAnalyticsSettings))
+	mux.Handle("DELETE /api/cameras/{id}/analytics/settings", s.auth(canPlayBack, s.handleDeleteAnalyticsSettings))
 
 	// Playback. Operators and admins watch recordings (a viewer watches live
 	// only, matthan.RoleViewer); every clip, HLS session

@@ -72,6 +72,11 @@ type Deps struct {
 	Live LiveSource
 	// Boxes gives what analytics sees on each camera now; nil: 404.
 	Boxes BoxesSource
+	// AnalyticsSettings keeps each camera's zones and rules (nil: the
+	// settings routes answer 404); OnAnalyticsChanged is called after a
+	// camera's settings changed, so its analysis restarts with them.
+	AnalyticsSettings  matthan.AnalyticsSettingsStore
+	OnAnalyticsChanged func(id string)
 	// Events keeps analytics events and their reviews, and EventsDir is
 	// the directory their snapshot paths are below; nil: the event routes
 	// answer 404.

@@ -15,7 +15,6 @@ import (
 	"matthan/internal/analytics"
 	"matthan/internal/analytics/events"
 	"matthan/internal/analytics/helmet"
-	"matthan/internal/analytics/rules"
 	"matthan/internal/media"
 )
 
@@ -27,22 +26,11 @@ type Hubs interface {
 // ManagerConfig is the node's analysis.
 type ManagerConfig struct {
 	FPS float64 // frames analysed per second per camera (5)
-	// Rules returns a camera's zones and rules; nil gives every camera
-	// DefaultRules.
-	Rules func(cameraID string) rules.Config
+	// Settings returns a camera's zones, masks and rules; nil gives every
+	// camera DefaultSettings.
+	Settings func(cameraID string) Settings
 	// Helmet judges riders' heads; nil turns the no-helmet rule off.
 	Helmet helmet.Model
-}
-
-// DefaultRules watch the whole picture of a camera that has no rules of its
-// own: three or more riders on a motorbike, and a crowd (more than 8 people
-// for 10 s).
-func DefaultRules() rules.Config {
-	whole := rules.Zone{Name: "toàn cảnh", Kind: rules.Generic, Polygon: []rules.Point{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 1, Y: 1}, {X: 0, Y: 1}}}
-	return rules.Config{Zones: []rules.Zone{whole}, Rules: rules.Rules{
-		Riders: []rules.Riders{{Zone: whole.Name, MinRiders: 3}},
-		Crowd:  []rules.Crowd{{Zone: whole.Name, MoreThan: 8, For: 10 * time.Second}},
-	}}
 }
 
 // Manager runs a pipeline for every enabled camera, on its sub-stream (the
@@ -130,20 +118,20 @@ func (m *Manager) reconcile(id string, c *matthan.Camera) {
 	if c.StreamURL(matthan.StreamSub) == "" && c.Source == matthan.SourcePull {
 		role = matthan.StreamMain
 	}
-	rc := DefaultRules()
-	if m.cfg.Rules != nil {
-		rc = m.cfg.Rules(id)
+	set := DefaultSettings()
+	if m.cfg.Settings != nil {
+		set = m.cfg.Settings(id)
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	r := &running{cancel: cancel, done: make(chan struct{})}
 	m.running[id] = r
 	go func() {
 		defer close(r.done)
-		m.runCamera(ctx, r, id, role, rc)
+		m.runCamera(ctx, r, id, role, set)
 	}()
 }
 
-func (m *Manager) runCamera(ctx context.Context, r *running, id string, role matthan.StreamRole, rc rules.Config) {
+func (m *Manager) runCamera(ctx context.Context, r *running, id string, role matthan.StreamRole, set Settings) {
 	log := m.log.With("stream", string(role)) // New adds the camera
 	var hub *media.Hub
 	for hub = m.hubs.Hub(id, role); hub == nil; hub = m.hubs.Hub(id, role) {
@@ -160,7 +148,8 @@ func (m *Manager) runCamera(ctx context.Context, r *running, id string, role mat
 			return err
 		}
 	}
-	cfg := Config{CameraID: id, Rules: rc}
+	cfg := Config{CameraID: id}
+	set.Apply(&cfg)
 	cfg.Decode.FPS = m.cfg.FPS
 	cam, err := New(cfg, deps)
 	if err != nil {
