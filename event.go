@@ -185,6 +185,10 @@ type EventStore interface {
 	// ReviewAnalyticsEvent records an officer's verdict (ReviewNone clears
 	// it) with a note, who and when. It returns the event as stored.
 	ReviewAnalyticsEvent(ctx context.Context, id string, review Review, note, by string, at time.Time) (*AnalyticsEvent, error)
+	// PruneAnalyticsEvents deletes the events nobody reviewed that ended
+	// before t and returns them, so their snapshots can go too. Reviewed
+	// events stay: they are the labels for evaluation and training.
+	PruneAnalyticsEvents(ctx context.Context, endedBefore time.Time) ([]*AnalyticsEvent, error)
 }
 
 // ErrEventNotFound is the ENOTFOUND error for an unknown event ID.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"matthan"
 	"matthan/internal/analytics"
@@ -89,5 +90,30 @@ func cameraSettings(store matthan.AnalyticsSettingsStore, log *slog.Logger) func
 			return pipeline.DefaultSettings()
 		}
 		return s
+	}
+}
+
+// pruneEvents deletes the analytics events nobody reviewed once they are
+// keepDays old, with their snapshots, at once and then every interval.
+// Events are kept far longer than footage (30 days by default): the
+// footage of each event's span is what retention keeps longest.
+func pruneEvents(store matthan.EventStore, dir string, keepDays int, interval time.Duration, now func() time.Time, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			n, err := events.Prune(ctx, store, dir, now().AddDate(0, 0, -keepDays))
+			if err != nil && ctx.Err() == nil {
+				log.Error("pruning old analytics events failed", "err", err)
+			}
+			if n > 0 {
+				log.Info("analytics events past their keep time deleted", "count", n, "keep_days", keepDays)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+			}
+		}
 	}
 }

@@ -175,6 +175,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	}
 	screen, err := web.New(web.Deps{
 		Store: store, Status: n.Ingest, Recordings: recordings, Bus: n.Bus, Layouts: store,
+		AnalyticsSettings: store, AnalyticsOn: n.Analytics != nil, Alerts: store,
 		User: func(r *http.Request) (*matthan.User, error) {
 			u, _, err := n.Sessions.User(r)
 			return u, err
@@ -248,7 +249,8 @@ func (n *Node) Run(ctx context.Context) error {
 	// recorder finishes and indexes its open segments on the way out, so
 	// the store is closed only after everyone returned.
 	parts := map[string]func(context.Context) error{"ingest": n.Ingest.Run, "retention": n.Retention.Run,
-		"exports": pruneExports(ExportDir(n.Config.Data), pruneInterval, time.Now, n.Log.With("component", "export"))}
+		"exports": pruneExports(ExportDir(n.Config.Data), pruneInterval, time.Now, n.Log.With("component", "export")),
+		"events":  pruneEvents(n.Store, EventsDir(n.Config.Data), n.Config.Analytics.KeepDays, pruneInterval, time.Now, n.Log.With("component", "analytics"))}
 	if n.Recorder != nil {
 		parts["recorder"] = n.Recorder.Run
 	}

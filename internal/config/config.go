@@ -44,6 +44,7 @@ type Analytics struct {
 	WebhookURL    string  // events are POSTed here as signed JSON; "" for none
 	WebhookSecret string  // signs webhook bodies (HMAC-SHA256)
 	MQTT          string  // broker, e.g. tcp://127.0.0.1:1883; "" for none
+	KeepDays      int     // days an event nobody reviewed is kept; reviewed ones stay
 }
 
 // Live tunes live video in browsers (internal/live).
@@ -139,6 +140,7 @@ var options = []option{
 	{"analytics.fps", "5", "frames analysed per second per camera", func(c *Config) any { return &c.Analytics.FPS }},
 	{"analytics.webhook-url", "", "POST each event here as JSON signed with analytics.webhook-secret (header X-Matthan-Signature)", func(c *Config) any { return &c.Analytics.WebhookURL }},
 	{"analytics.webhook-secret", "", "secret that signs webhook bodies (HMAC-SHA256)", func(c *Config) any { return &c.Analytics.WebhookSecret }},
+	{"analytics.keep-days", "365", "days an analytics event nobody reviewed is kept, with its snapshot (reviewed events are labels and stay)", func(c *Config) any { return &c.Analytics.KeepDays }},
 	{"analytics.mqtt", "", "MQTT broker for events, e.g. tcp://127.0.0.1:1883 (topics matthan/CAMERA/TYPE)", func(c *Config) any { return &c.Analytics.MQTT }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
@@ -378,6 +380,9 @@ func (c *Config) Validate() error {
 	}
 	if a := c.Analytics; a.WebhookURL != "" && len(a.WebhookSecret) < 16 {
 		bad("analytics.webhook-secret", "must be at least 16 characters when analytics.webhook-url is set")
+	}
+	if c.Analytics.KeepDays < 1 {
+		bad("analytics.keep-days", "must be at least 1, got %d", c.Analytics.KeepDays)
 	}
 	if c.Live.MaxViewers < 1 {
 		bad("live.max-viewers", "must be at least 1, got %d", c.Live.MaxViewers)

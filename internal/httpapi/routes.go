@@ -73,6 +73,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/tokens", s.auth(signedIn, s.handleListTokens))
 	mux.Handle("POST /api/tokens", s.auth(signedIn, s.handleCreateToken))
 	mux.Handle("DELETE /api/tokens/{id}", s.auth(signedIn, s.handleRevokeToken))
+	// Which analytics events alert the signed-in user live (alerts.go):
+	// their own choice only; a preference, not an access, so not audited.
+	mux.Handle("GET /api/me/alerts", s.auth(signedIn, s.handleGetMyAlerts))
+	mux.Handle("PUT /api/me/alerts", s.auth(signedIn, s.handlePutMyAlerts))
 
 	// Analytics events and the review queue (events.go), for officers and
 	// admins: a snapshot shows people, so each view is audited

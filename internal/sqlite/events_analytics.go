@@ -155,6 +155,26 @@ func (db *DB) ReviewAnalyticsEvent(ctx context.Context, id string, review mattha
 	return db.analyticsEvent(ctx, db.write, id)
 }
 
+// PruneAnalyticsEvents deletes the unreviewed events that ended before t
+// and returns them (for their snapshots).
+func (db *DB) PruneAnalyticsEvents(ctx context.Context, endedBefore time.Time) ([]*matthan.AnalyticsEvent, error) {
+	rows, err := db.write.QueryContext(ctx, `DELETE FROM analytics_events WHERE review = ? AND end_at < ? RETURNING `+analyticsColumns,
+		string(matthan.ReviewNone), toMicros(endedBefore))
+	if err != nil {
+		return nil, fmt.Errorf("prune events: %w", err)
+	}
+	defer rows.Close()
+	var out []*matthan.AnalyticsEvent
+	for rows.Next() {
+		e, err := scanAnalyticsEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("prune events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // optMicros stores the zero time as 0 ("not set").
 func optMicros(t time.Time) int64 {
 	if t.IsZero() {

@@ -34,6 +34,7 @@ func RunAnalytics(t *testing.T, open func(t *testing.T) AnalyticsStore) {
 		{"DefaultLimit", testEventDefaultLimit},
 		{"Review", testEventReview},
 		{"NotFound", testEventNotFound},
+		{"Prune", testEventPrune},
 	}
 	runAll(t, open, tests)
 }
@@ -270,4 +271,34 @@ func testEventNotFound(t *testing.T, s AnalyticsStore) {
 	wantCode(t, err, matthan.ENOTFOUND)
 	_, err = s.ReviewAnalyticsEvent(ctx, "ev-none", matthan.ReviewConfirmed, "", "officer", eventT0)
 	wantCode(t, err, matthan.ENOTFOUND)
+}
+
+func testEventPrune(t *testing.T, s AnalyticsStore) {
+	ctx := t.Context()
+	old := sampleEvent("ev-old", "cam-1", matthan.EventCrowd, eventT0)
+	reviewed := sampleEvent("ev-reviewed", "cam-1", matthan.EventLoitering, eventT0.Add(time.Minute))
+	fresh := sampleEvent("ev-fresh", "cam-2", matthan.EventTamper, eventT0.Add(time.Hour))
+	for _, e := range []*matthan.AnalyticsEvent{old, reviewed, fresh} {
+		mustAddEvent(t, s, e)
+	}
+	if _, err := s.ReviewAnalyticsEvent(ctx, reviewed.ID, matthan.ReviewFalseAlarm, "Mưa", "officer", eventT0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.PruneAnalyticsEvents(ctx, eventT0.Add(30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := eventIDs(gone); len(ids) != 1 || ids[0] != "ev-old" || gone[0].SnapshotPath != old.SnapshotPath {
+		t.Fatalf("pruned %v, want only the unreviewed old event with its snapshot path", ids)
+	}
+	left, err := s.AnalyticsEvents(ctx, matthan.AnalyticsEventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := eventIDs(left); len(ids) != 2 || ids[0] != "ev-fresh" || ids[1] != "ev-reviewed" {
+		t.Fatalf("left %v: a reviewed event (a label) and a recent one must stay", ids)
+	}
+	if again, err := s.PruneAnalyticsEvents(ctx, eventT0.Add(30*time.Minute)); err != nil || len(again) != 0 {
+		t.Fatalf("pruning again: %v %v", eventIDs(again), err)
+	}
 }

@@ -68,14 +68,15 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	e := &env{t: t, db: db, status: &fakeStatus{m: map[string][]matthan.StreamStatus{}}, logs: &testutil.Logs{},
 		user: users[matthan.RoleAdmin]}
-	deps := httpapi.Deps{Store: db, Status: e.status}
+	deps := httpapi.Deps{Store: db, Status: e.status, AnalyticsSettings: db}
 	for _, o := range opts {
 		o(e, &deps)
 	}
 	api := httpapi.New(deps)
 	e.web, err = New(Deps{
-		Store:  db,
-		Status: e.status,
+		Store:             db,
+		Status:            e.status,
+		AnalyticsSettings: db,
 		User: func(r *http.Request) (*matthan.User, error) {
 			if u := e.signedIn(); u != nil {
 				return u, nil

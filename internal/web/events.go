@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,12 +39,17 @@ type liveEvent struct {
 	StartLocal string            `json:"start_local"`
 	EndLocal   string            `json:"end_local"`
 	Review     matthan.Review    `json:"review"`
+	// Alert says the user's subscription wants this event now: the page
+	// shows it in the banner, and as a desktop notification when Desktop.
+	// Events that do not alert still come, so the review queue stays live.
+	Alert   bool `json:"alert"`
+	Desktop bool `json:"desktop"`
 }
 
-func newLiveEvent(e *matthan.AnalyticsEvent, names map[string]string) liveEvent {
-	name, known := names[e.CameraID]
-	if !known {
-		name = e.CameraID
+func newLiveEvent(e *matthan.AnalyticsEvent, cam *matthan.Camera) liveEvent {
+	name := e.CameraID
+	if cam != nil {
+		name = cam.Name
 	}
 	return liveEvent{ID: e.ID, Type: e.Type, CameraID: e.CameraID, CameraName: name, Zone: e.Zone,
 		Summary: e.Summary, SummaryVI: e.SummaryVI, Severity: e.Severity,
@@ -62,10 +68,29 @@ func down(s matthan.StreamState) bool {
 	return false
 }
 
+// alertSubscription returns the user's alert choices: the default
+// without a store, or when the store fails (logged; alarms then still
+// reach the screen).
+func (s *Server) alertSubscription(ctx context.Context, user string) *matthan.AlertSubscription {
+	if s.deps.Alerts == nil {
+		return matthan.DefaultAlertSubscription(user)
+	}
+	sub, err := s.deps.Alerts.AlertSubscription(ctx, user)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "alert subscription", "user", user, "err", err)
+		}
+		return matthan.DefaultAlertSubscription(user)
+	}
+	return sub
+}
+
 // handleEvents streams alerts as server-sent events: first every camera
 // that is down now, then each change of health as it happens, and, for
-// officers and admins, each analytics event as it fires or changes. The
-// browser reconnects by itself when the stream breaks.
+// officers and admins, each analytics event as it fires or changes, marked
+// whether it alerts this user (their subscription, read anew for each
+// event so a change on the account page applies at once). The browser
+// reconnects by itself when the stream breaks.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	u, err := s.deps.User(r)
 	if err != nil {
@@ -97,8 +122,26 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	names := map[string]string{}
+	byID := map[string]*matthan.Camera{}
 	for _, c := range cams {
 		names[c.ID] = c.Name
+		byID[c.ID] = c
+	}
+	// camera finds an event's camera, also one added since the stream
+	// began; nil when it is gone.
+	camera := func(id string) *matthan.Camera {
+		if c, known := byID[id]; known {
+			return c
+		}
+		c, err := s.deps.Store.Camera(ctx, id)
+		if err != nil {
+			if matthan.ErrorCode(err) == matthan.ENOTFOUND {
+				byID[id] = nil
+			}
+			return nil
+		}
+		byID[id] = c
+		return c
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -145,7 +188,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if !isAnalytics {
 				continue
 			}
-			b, _ := json.Marshal(newLiveEvent(ae, names)) // plain strings: cannot fail
+			cam := camera(ae.CameraID)
+			le := newLiveEvent(ae, cam)
+			sub := s.alertSubscription(ctx, u.Name)
+			le.Alert = sub.Wants(ae, cam, s.now())
+			le.Desktop = le.Alert && sub.Desktop
+			b, _ := json.Marshal(le) // plain strings: cannot fail
 			if _, err := fmt.Fprintf(w, "event: analytics\ndata: %s\n\n", b); err != nil {
 				return
 			}

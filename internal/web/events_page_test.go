@@ -213,7 +213,8 @@ func TestEventsStreamSendsAnalyticsToReviewers(t *testing.T) {
 		}
 		want := liveEvent{ID: "ev-9", Type: matthan.EventTamper, CameraID: "cam-003", CameraName: "Tiệm vàng Kim Long", Zone: "Cửa",
 			Summary: ev.Summary, SummaryVI: "Ống kính bị che", Severity: matthan.SeverityAlarm, Start: "2026-03-09T01:02:03Z",
-			StartLocal: "09/03/2026 08:02:03", EndLocal: "09/03/2026 08:03:03", Review: matthan.ReviewNone}
+			StartLocal: "09/03/2026 08:02:03", EndLocal: "09/03/2026 08:03:03", Review: matthan.ReviewNone,
+			Alert: true, Desktop: true} // no Alerts store: the default subscription, which wants alarms
 		if live != want {
 			t.Errorf("%s:\n got %+v\nwant %+v", role, live, want)
 		}

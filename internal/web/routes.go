@@ -21,6 +21,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.cameraRoutes(mux)
 	s.accountRoutes(mux)
 	s.eventsPageRoutes(mux)
+	s.rulesRoutes(mux)
 }
 
 func anyRole(matthan.Role) bool { return true }

@@ -41,6 +41,16 @@ type Deps struct {
 	Bus        matthan.Bus // health events for the alert banner; nil: none
 	// Layouts keeps each user's saved wall layouts (nil: none can be saved).
 	Layouts LayoutStore
+	// AnalyticsSettings keeps each camera's zones and rules (nil: every
+	// camera shows the defaults); AnalyticsOn says whether the node
+	// analyses at all, so the rules pages can say when they do not apply.
+	AnalyticsSettings matthan.AnalyticsSettingsStore
+	AnalyticsOn       bool
+	// Alerts keeps each user's choice of which analytics events alert
+	// them (the banner, desktop notifications); nil: everyone gets
+	// matthan.DefaultAlertSubscription. The account page saves the choice
+	// through the API (PUT /api/me/alerts).
+	Alerts matthan.AlertSubscriptionStore
 
 	// User returns the signed-in user of a request (the session cookie),
 	// or an EUNAUTHORIZED error. CSRFToken is that session's token, which

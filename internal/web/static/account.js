@@ -1,4 +1,5 @@
-// The account page: change password, sign out everywhere, API tokens.
+// The account page: change password, sign out everywhere, API tokens, and
+// which analytics events alert me.
 
 import { api, fmtLocal, lang } from '/static/app.js';
 
@@ -123,3 +124,48 @@ tokenForm?.addEventListener('submit', async (ev) => {
 });
 
 if (table) loadTokens();
+
+// -- alerts I receive --
+
+const alertsForm = document.getElementById('acct-alerts');
+const savedAlerts = JSON.parse(document.getElementById('account-alerts')?.textContent || '{}');
+
+// chosen returns the ticked values of a group; all ticked is sent as an
+// empty list, which means all (types and areas added later included).
+function chosen(name) {
+  const boxes = [...alertsForm.querySelectorAll(`input[name=${name}]`)];
+  const on = boxes.filter((b) => b.checked).map((b) => b.value);
+  return on.length === boxes.length ? [] : on;
+}
+
+alertsForm?.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clear(alertsForm);
+  const f = alertsForm.elements;
+  const types = chosen('types');
+  const areas = chosen('areas');
+  // An empty list means all, so "none ticked" cannot be sent.
+  if (types.length === 0 && !alertsForm.querySelector('input[name=types]:checked')) {
+    showError(alertsForm, { message: '', fields: [{ field: 'types', message: tr('account.alerts_need_type') }] });
+    return;
+  }
+  if (areas.length === 0 && alertsForm.querySelector('input[name=areas]') && !alertsForm.querySelector('input[name=areas]:checked')) {
+    showError(alertsForm, { message: '', fields: [{ field: 'areas', message: tr('account.alerts_need_area') }] });
+    return;
+  }
+  try {
+    await api('PUT', '/api/me/alerts', {
+      cameras: savedAlerts.cameras || [], areas, types, min_severity: f.min_severity.value,
+      quiet_from: f.quiet_from.value, quiet_to: f.quiet_to.value, desktop: f.desktop.checked,
+    });
+    const out = alertsForm.querySelector('[data-result]');
+    out.className = 'ok-text';
+    out.textContent = tr('account.alerts_saved');
+    out.hidden = false;
+    if (f.desktop.checked && 'Notification' in window && Notification.permission === 'default') {
+      Notification.requestPermission().catch(() => {});
+    }
+  } catch (e) {
+    showError(alertsForm, e);
+  }
+});

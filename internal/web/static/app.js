@@ -98,23 +98,27 @@ function notify(a) {
   try { new Notification(`${t('alert.offline')}: ${a.camera_name || a.camera_id}`, { body: lang === 'vi' ? (a.reason_vi || a.reason) : a.reason, tag: a.camera_id }); } catch { /* some browsers allow only service-worker notifications */ }
 }
 
-// Analytics events reach officers and admins too. The server sends an
-// event again on each update, so an alarm is announced once per ID (kept
-// for the tab's session, across pages) and leaves when someone reviews it.
+// Analytics events reach officers and admins too. The server marks those
+// the user's alert settings want now (alert) and whether they want a
+// desktop notification too; the others only keep the review page live.
+// The server sends an event again on each update, so an alert is announced
+// once per ID (kept for the tab's session, across pages) and leaves when
+// someone reviews it.
 const announced = new Set(JSON.parse(sessionStorage.getItem('matthan.announced') || '[]'));
 const eventLines = new Map(); // event ID → banner element
 
 function showAnalytics(e) {
   document.dispatchEvent(new CustomEvent('matthan:analytics', { detail: e }));
   if (e.review !== 'none') { eventLines.get(e.id)?.remove(); eventLines.delete(e.id); return; }
-  if (e.severity !== 'alarm' || announced.has(e.id)) return;
+  if (!e.alert || announced.has(e.id)) return;
   announced.add(e.id);
   sessionStorage.setItem('matthan.announced', JSON.stringify([...announced].slice(-200)));
   const summary = lang === 'vi' ? (e.summary_vi || e.summary) : e.summary;
   const el = document.createElement('div');
   el.className = 'alert event';
   el.innerHTML = '<strong></strong> <a></a> <span></span> <button type="button" class="link"></button>';
-  el.querySelector('strong').textContent = `${t('alert.event')}: ${t('alert.type.' + e.type)}`;
+  // "Báo động" (alarm) only for alarms; a warning the user asked for shows its type alone.
+  el.querySelector('strong').textContent = e.severity === 'alarm' ? `${t('alert.event')}: ${t('alert.type.' + e.type)}` : t('alert.type.' + e.type);
   const link = el.querySelector('a');
   link.textContent = e.camera_name || e.camera_id;
   link.href = '/review?camera=' + encodeURIComponent(e.camera_id);
@@ -125,7 +129,7 @@ function showAnalytics(e) {
   el.dataset.event = e.id;
   alertsEl.prepend(el);
   eventLines.set(e.id, el);
-  if ('Notification' in window && Notification.permission === 'granted') {
+  if (e.desktop && 'Notification' in window && Notification.permission === 'granted') {
     try { new Notification(`${t('alert.event')}: ${e.camera_name || e.camera_id}`, { body: summary, tag: 'event-' + e.id }); } catch { /* only service-worker notifications here */ }
   }
 }
