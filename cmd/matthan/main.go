@@ -26,6 +26,7 @@ var commands = []struct{ name, help string }{
 	{"export", "export an evidence package (original clips, manifest, signature) of cameras for a time range"},
 	{"verify", "check an evidence package offline and say exactly what is wrong with it"},
 	{"detect", "detect objects in a video or picture file, one JSON line per analysed frame: detect [--fps 5] FILE"},
+	{"eval", "measure detection and rules against the hand-made labels of the clips: eval [--labels DIR] [--json] [CLIPS...]"},
 	{"version", "print the version"},
 	{"help", "explain the commands (matthan help COMMAND lists its options)"},
 }
@@ -126,6 +127,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return app.Detect(ctx, opts)
+	case "eval":
+		opts := app.EvalOptions{Out: stdout}
+		opts.Flags(fs) // --labels, --clips, --json, --fps, --min-score, --threads
+		if err := opts.Parse(fs, args); err != nil {
+			return err
+		}
+		return app.Eval(ctx, opts)
 	case "version":
 		fmt.Fprintln(stdout, "matthan", version)
 		return nil

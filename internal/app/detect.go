@@ -2,10 +2,8 @@ package app
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -14,14 +12,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"matthan/internal/analytics"
 	"matthan/internal/analytics/detect"
+	"matthan/internal/analytics/filedecode"
+	"matthan/internal/analytics/motion"
 )
 
 // DetectOptions are the options of `matthan detect`.
@@ -53,11 +49,16 @@ func (o *DetectOptions) Parse(fs *flag.FlagSet, args []string) error {
 type detectLine struct {
 	Time       float64               `json:"time"` // seconds from the start of the file
 	Detections []analytics.Detection `json:"detections"`
+	// Motion are the moving regions the motion stage found (none on a
+	// picture or a video's first frame: it has no background yet).
+	Motion []analytics.Box `json:"motion"`
 }
 
-// Detect runs `matthan detect`: the object detector over every sampled
-// frame of a video (decoded by ffmpeg) or over one picture, printing one
-// JSON line per frame with every object found, moving or not.
+// Detect runs `matthan detect`: the decode, motion and detector stages of
+// the analysis over every sampled frame of a video (decoded by ffmpeg as
+// the live decoder does) or over one picture, printing one JSON line per
+// frame with every object found, moving or not (the detector looks at the
+// whole frame), and the motion stage's moving regions.
 func Detect(ctx context.Context, o DetectOptions) error {
 	if o.Out == nil {
 		o.Out = io.Discard
@@ -80,7 +81,12 @@ func Detect(ctx context.Context, o DetectOptions) error {
 	out := bufio.NewWriter(o.Out)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
-	emit := func(t float64, fr *analytics.Frame) error {
+	moving := motion.New(motion.Config{})
+	// The file's first frame is given 10:00 in Vietnam, so motion uses its
+	// day settings unless the picture is dark.
+	day := time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC)
+	emit := func(fr *analytics.Frame) error {
+		m := moving.Update(fr)
 		res, err := det.Detect(ctx, []*analytics.Frame{fr})
 		if err != nil {
 			return err
@@ -92,7 +98,11 @@ func Detect(ctx context.Context, o DetectOptions) error {
 		if dets == nil {
 			dets = []analytics.Detection{}
 		}
-		if err := enc.Encode(detectLine{Time: math.Round(t*1000) / 1000, Detections: dets}); err != nil {
+		if m.Boxes == nil {
+			m.Boxes = []analytics.Box{}
+		}
+		line := detectLine{Time: math.Round(fr.PTS.Seconds()*1000) / 1000, Detections: dets, Motion: m.Boxes}
+		if err := enc.Encode(line); err != nil {
 			return err
 		}
 		return out.Flush() // a line as soon as its frame is done
@@ -106,83 +116,13 @@ func Detect(ctx context.Context, o DetectOptions) error {
 		if err != nil {
 			return fmt.Errorf("detect: decode %s picture: %w", format, err)
 		}
-		return emit(0, detect.FrameFromImage(img))
+		fr := detect.FrameFromImage(img)
+		fr.At = day
+		return emit(fr)
 	}
-	return decodeVideo(ctx, o, emit)
-}
-
-// decodeVideo has ffmpeg sample the file at o.FPS as raw BGR24 frames and
-// hands each to emit with its time from the start of the file.
-func decodeVideo(ctx context.Context, o DetectOptions, emit func(float64, *analytics.Frame) error) error {
-	w, h, err := probeSize(ctx, o.Path)
+	err = filedecode.Read(ctx, o.Path, filedecode.Options{FPS: o.FPS, Duration: o.Duration, Start: day}, emit)
 	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops ffmpeg if emit fails
-	args := []string{"-nostdin", "-v", "error"}
-	if o.Duration > 0 {
-		args = append(args, "-t", strconv.FormatFloat(o.Duration.Seconds(), 'f', 3, 64))
-	}
-	args = append(args, "-i", o.Path, "-map", "0:v:0", "-vf", "fps="+strconv.FormatFloat(o.FPS, 'f', -1, 64),
-		"-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1")
-	cmd := exec.CommandContext(ctx, "ffmpeg", args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("detect: ffmpeg: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("detect: start ffmpeg: %w", err)
-	}
-	r := bufio.NewReaderSize(stdout, w*h*3)
-	var emitErr error
-	for n := 0; ; n++ {
-		fr := &analytics.Frame{Width: w, Height: h, BGR: make([]byte, w*h*3), PTS: time.Duration(float64(n) / o.FPS * float64(time.Second))}
-		if _, err := io.ReadFull(r, fr.BGR); err != nil {
-			if !errors.Is(err, io.EOF) {
-				emitErr = fmt.Errorf("detect: read frame %d from ffmpeg: %w", n, err)
-			}
-			break
-		}
-		if emitErr = emit(fr.PTS.Seconds(), fr); emitErr != nil {
-			break
-		}
-	}
-	if emitErr != nil {
-		cancel()
-	}
-	waitErr := cmd.Wait()
-	if emitErr != nil {
-		return emitErr
-	}
-	if waitErr != nil {
-		return fmt.Errorf("detect: ffmpeg: %w: %s", waitErr, bytes.TrimSpace(stderr.Bytes()))
+		return fmt.Errorf("detect: %w", err)
 	}
 	return nil
-}
-
-// probeSize asks ffprobe for the width and height of the file's first
-// video stream.
-func probeSize(ctx context.Context, path string) (w, h int, err error) {
-	out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-select_streams", "v:0",
-		"-show_entries", "stream=width,height", "-of", "csv=p=0:s=x", path).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return 0, 0, fmt.Errorf("detect: %s is neither a picture nor a video ffprobe reads: %s", path, bytes.TrimSpace(ee.Stderr))
-		}
-		return 0, 0, fmt.Errorf("detect: ffprobe: %w", err)
-	}
-	ws, hs, _ := strings.Cut(strings.TrimSpace(string(out)), "x")
-	w, errW := strconv.Atoi(ws)
-	h, errH := strconv.Atoi(hs)
-	if errW != nil || errH != nil || w <= 0 || h <= 0 || w > 8192 || h > 8192 {
-		return 0, 0, fmt.Errorf("detect: %s has no video stream of a usable size (ffprobe said %q)", path, bytes.TrimSpace(out))
-	}
-	return w, h, nil
 }

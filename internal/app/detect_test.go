@@ -21,7 +21,8 @@ import (
 
 // parseDetectLines decodes detect's output, one frame a line, and checks
 // what every line must satisfy: boxes inside the w x h frame, known
-// classes, scores above the threshold, best first.
+// classes, scores above the threshold, best first; motion boxes inside the
+// frame too.
 func parseDetectLines(t *testing.T, out []byte, w, h float32) []detectLine {
 	t.Helper()
 	var lines []detectLine
@@ -37,11 +38,19 @@ func parseDetectLines(t *testing.T, out []byte, w, h float32) []detectLine {
 				Score float32    `json:"score"`
 				Box   [4]float32 `json:"box"`
 			} `json:"detections"`
+			Motion [][4]float32 `json:"motion"`
 		}
-		if err := dec.Decode(&raw); err != nil || raw.Time == nil || raw.Detections == nil {
-			t.Fatalf("line %q: %v (want time and detections)", sc.Text(), err)
+		if err := dec.Decode(&raw); err != nil || raw.Time == nil || raw.Detections == nil || raw.Motion == nil {
+			t.Fatalf("line %q: %v (want time, detections and motion)", sc.Text(), err)
 		}
-		l := detectLine{Time: *raw.Time}
+		l := detectLine{Time: *raw.Time, Motion: []analytics.Box{}}
+		for _, m := range raw.Motion {
+			b := analytics.Box{X1: m[0], Y1: m[1], X2: m[2], Y2: m[3]}
+			if b.X1 < 0 || b.Y1 < 0 || b.X2 > w || b.Y2 > h || b.Area() == 0 {
+				t.Errorf("t=%v: bad motion box %v", l.Time, m)
+			}
+			l.Motion = append(l.Motion, b)
+		}
 		for _, d := range raw.Detections {
 			b := analytics.Box{X1: d.Box[0], Y1: d.Box[1], X2: d.Box[2], Y2: d.Box[3]}
 			if !slices.Contains(analytics.Classes, analytics.Class(d.Class)) || d.Score < 0.3 || d.Score > 1 ||
@@ -93,8 +102,8 @@ func TestDetectPicture(t *testing.T) {
 	for _, path := range []string{png, jpg} {
 		t.Run(filepath.Ext(path), func(t *testing.T) {
 			lines := parseDetectLines(t, runDetect(t, path), 960, 540)
-			if len(lines) != 1 || lines[0].Time != 0 {
-				t.Fatalf("got %+v, want one line at time 0", lines)
+			if len(lines) != 1 || lines[0].Time != 0 || len(lines[0].Motion) != 0 {
+				t.Fatalf("got %+v, want one line at time 0, without motion (no background yet)", lines)
 			}
 			// SOURCES.md: car 0.76 [503 157 567 230], car 0.57, car 0.41.
 			dets := lines[0].Detections
@@ -130,21 +139,29 @@ func writeJPEG(t *testing.T, from, to string) {
 }
 
 // Two seconds of the roundabout clip at 5 fps: ten frames, 0.2 s apart,
-// riders (persons and motorcycles) in every one. The flags come after the
-// file too.
+// riders (persons and motorcycles) in every one, and the riders moving
+// (motion boxes) once the motion stage has a background. The flags come
+// after the file too.
 func TestDetectVideo(t *testing.T) {
 	out := runDetect(t, "../../testdata/clips/motorbikes_roundabout_960x540.mp4", "--duration", "2s", "--fps", "5")
 	lines := parseDetectLines(t, out, 960, 540)
 	if len(lines) != 10 {
 		t.Fatalf("%d lines, want 10:\n%s", len(lines), out)
 	}
+	moving := 0
 	for i, l := range lines {
+		if len(l.Motion) > 0 {
+			moving++
+		}
 		if math.Abs(l.Time-float64(i)*0.2) > 1e-9 {
 			t.Errorf("line %d at %v s, want %v", i, l.Time, float64(i)*0.2)
 		}
 		if countClass(l.Detections, analytics.Person) < 2 || countClass(l.Detections, analytics.Motorcycle) < 1 {
 			t.Errorf("t=%v: %v, want riders", l.Time, l.Detections)
 		}
+	}
+	if len(lines[0].Motion) != 0 || moving < 7 {
+		t.Errorf("motion in %d of 10 frames (first: %v), want none in the first, most after", moving, lines[0].Motion)
 	}
 }
 
