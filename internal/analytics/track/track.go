@@ -209,7 +209,13 @@ func (tr *Tracker) Update(at time.Time, dets []analytics.Detection) []*Track {
 			confirmed = append(confirmed, s)
 		}
 	}
-	tr.associate(at, low, confirmed, matched)
+	restLow := tr.associate(at, low, confirmed, matched)
+	// Stage 3: what overlap could not pair, nearness may. At 5 fps a rider
+	// 20 px wide moves 30 px between frames, and one who turns leaves the
+	// constant-velocity prediction behind: no IoU, yet the detection is
+	// next to where the track was heading.
+	restHigh = tr.associateNear(at, restHigh, tr.tracks, matched)
+	tr.associateNear(at, restLow, confirmed, matched)
 
 	// Unmatched tracks miss this frame; tentative ones die at once.
 	kept := tr.tracks[:0]
@@ -275,6 +281,64 @@ func (tr *Tracker) associate(at time.Time, dets []analytics.Detection, tracks []
 		}
 	}
 	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(b.iou, a.iou) })
+	usedDet := make([]bool, len(dets))
+	for _, p := range pairs {
+		s := tracks[p.t]
+		if matched[s] || usedDet[p.d] {
+			continue
+		}
+		matched[s] = true
+		usedDet[p.d] = true
+		tr.correct(s, at, dets[p.d])
+	}
+	var rest []analytics.Detection
+	for i, d := range dets {
+		if !usedDet[i] {
+			rest = append(rest, d)
+		}
+	}
+	return rest
+}
+
+// Nearness gating for associateNear: a detection's centre may be up to
+// nearGate box sizes from the predicted centre, and a box size more for
+// each frame the track went unseen (up to nearGateMax), with an area
+// within nearArea times the track's either way.
+const (
+	nearGate    = 1.5
+	nearGateMax = 3.0
+	nearArea    = 2.5
+)
+
+// associateNear matches detections to tracks of the same class by the
+// distance between centres, relative to the track's size, nearest first,
+// and returns the detections left unmatched.
+func (tr *Tracker) associateNear(at time.Time, dets []analytics.Detection, tracks []*state, matched map[*state]bool) []analytics.Detection {
+	type pair struct {
+		t, d int
+		dist float64
+	}
+	var pairs []pair
+	for ti, s := range tracks {
+		if matched[s] {
+			continue
+		}
+		px, py, pw, ph := centre(s.Box)
+		size := max(pw, ph, 1)
+		gate := min(nearGate+float64(s.Missed), nearGateMax)
+		for di, d := range dets {
+			if d.Class != s.Class {
+				continue
+			}
+			cx, cy, w, h := centre(d.Box)
+			dist := math.Hypot(cx-px, cy-py) / size
+			ratio := (w * h) / max(pw*ph, 1)
+			if dist <= gate && ratio <= nearArea && ratio >= 1/nearArea {
+				pairs = append(pairs, pair{ti, di, dist})
+			}
+		}
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.dist, b.dist) })
 	usedDet := make([]bool, len(dets))
 	for _, p := range pairs {
 		s := tracks[p.t]

@@ -367,3 +367,46 @@ func TestRidersKeepTheirIDs(t *testing.T) {
 		t.Fatalf("%d IDs, want 4 (bike and three riders)", len(ids))
 	}
 }
+
+// TestSmallObjectTurning: a rider 20 px wide at 5 fps moves 30 px a frame;
+// when the bike turns a right angle the constant-velocity prediction and
+// the detection no longer overlap, yet the track keeps its ID by nearness.
+// Another person standing 120 px away is never taken for it.
+func TestSmallObjectTurning(t *testing.T) {
+	tr := New(Config{})
+	rider := analytics.Box{X1: 100, Y1: 100, X2: 120, Y2: 140}
+	bystander := analytics.Detection{Class: analytics.Person, Score: 0.8, Box: analytics.Box{X1: 300, Y1: 300, X2: 320, Y2: 340}}
+	move := func(dx, dy float32) {
+		rider = analytics.Box{X1: rider.X1 + dx, Y1: rider.Y1 + dy, X2: rider.X2 + dx, Y2: rider.Y2 + dy}
+	}
+	var id int64
+	for i := range 16 {
+		if i < 8 {
+			move(30, 0) // right at 150 px/s
+		} else {
+			move(0, 30) // then down
+		}
+		out := tr.Update(t0.Add(time.Duration(i)*frame), []analytics.Detection{{Class: analytics.Person, Score: 0.8, Box: rider}, bystander})
+		var seen *Track
+		for _, tk := range out {
+			if tk.Box.IoU(rider) > 0.3 || (tk.Missed == 0 && tk.Detection == rider) {
+				seen = tk
+			}
+		}
+		if i < 3 {
+			continue
+		}
+		if seen == nil || seen.Missed != 0 {
+			t.Fatalf("frame %d: the rider is not tracked now: %+v", i, out)
+		}
+		if id == 0 {
+			id = seen.ID
+		}
+		if seen.ID != id {
+			t.Fatalf("frame %d: the rider's ID changed from %d to %d at the turn", i, id, seen.ID)
+		}
+		if seen.Detection == bystander.Box {
+			t.Fatalf("frame %d: the rider took the bystander's box", i)
+		}
+	}
+}
