@@ -39,7 +39,26 @@ type helmetCheck struct {
 	seq    int
 	events map[int64]*rules.Event // open event per person track
 	sent   map[int64]time.Time    // when each was last sent
+
+	// main gives main-stream frames for heads too small in the analysed
+	// frame (nil: the camera has no other stream); pending are those
+	// riders, waiting for the main stream's frame of their moment.
+	main    mainFrames
+	pending []pendingCrop
 }
+
+// pendingCrop is a rider whose head was too small in the analysed frame:
+// the box is cut from the main stream's frame of the same moment, once the
+// main stream's decoder, which runs behind, has it.
+type pendingCrop struct {
+	track int64
+	box   analytics.Box // in the analysed frame
+	at    time.Time
+	w, h  int // the analysed frame's size
+}
+
+// mainWait is how long a pending crop waits for its main-stream frame.
+const mainWait = time.Second
 
 func newHelmetCheck(camera string, m helmet.Model, log *slog.Logger) *helmetCheck {
 	return &helmetCheck{camera: camera, model: m, vote: helmet.NewVote(helmet.DefaultVote()), log: log,
@@ -73,6 +92,7 @@ func clip(b analytics.Box, w, h int) analytics.Box {
 // helmetStats are what one frame's check did, for the camera's counters.
 type helmetStats struct {
 	crops, tooSmall int
+	fromMain        int // crops cut from the main stream
 	failed          bool
 }
 
@@ -93,22 +113,54 @@ func (h *helmetCheck) step(ctx context.Context, f *analytics.Frame, tracks []*tr
 		}
 	}
 
-	var judged []*track.Track
+	var judged []int64
 	var crops []*image.RGBA
+	now := map[int64]*track.Track{}
 	for _, p := range riders(tracks) {
+		now[p.ID] = p
 		box := clip(p.Detection, f.Width, f.Height)
 		if box.Area() == 0 {
 			continue
 		}
 		if helmet.NeedsMainStream(box) {
-			// Main-stream crops are not taken yet: a guess is worse than none.
-			st.tooSmall++
-			h.log.Debug("analytics: rider's head too small to judge a helmet", "track", p.ID, "head_px", helmet.HeadPx(box))
+			if h.main == nil {
+				st.tooSmall++ // a guess is worse than none
+				h.log.Debug("analytics: rider's head too small to judge a helmet", "track", p.ID, "head_px", helmet.HeadPx(box))
+				continue
+			}
+			h.main.want(ctx)
+			h.pending = append(h.pending, pendingCrop{track: p.ID, box: box, at: f.At, w: f.Width, h: f.Height})
 			continue
 		}
-		judged = append(judged, p)
+		judged = append(judged, p.ID)
 		crops = append(crops, helmet.Crop(f, box))
 	}
+	// Riders waiting for the main stream: cut from its frame of their
+	// moment, scaled from the analysed frame's box.
+	waiting := h.pending[:0]
+	for _, pc := range h.pending {
+		if !alive[pc.track] {
+			continue
+		}
+		mf := h.main.nearest(pc.at)
+		switch {
+		case mf != nil:
+			box := clip(helmet.ScaleBox(pc.box, pc.w, pc.h, mf.Width, mf.Height), mf.Width, mf.Height)
+			if helmet.NeedsMainStream(box) {
+				st.tooSmall++ // too small even there
+				continue
+			}
+			judged = append(judged, pc.track)
+			crops = append(crops, helmet.Crop(mf, box))
+			st.fromMain++
+		case f.At.Sub(pc.at) > mainWait:
+			st.tooSmall++ // the main stream never had that moment
+		default:
+			waiting = append(waiting, pc)
+		}
+	}
+	clear(h.pending[len(waiting):])
+	h.pending = waiting
 	if len(crops) == 0 {
 		return nil, st
 	}
@@ -123,10 +175,13 @@ func (h *helmetCheck) step(ctx context.Context, f *analytics.Frame, tracks []*tr
 		return nil, st
 	}
 	var out []rules.Event
-	for i, p := range judged {
-		if !h.vote.Add(p.ID, probs[i]) {
+	for i, id := range judged {
+		// A crop from the main stream may be of a rider no longer riding
+		// in this frame: their vote counts, an event waits for them.
+		if !h.vote.Add(id, probs[i]) || now[id] == nil {
 			continue
 		}
+		p := now[id]
 		box := clip(p.Detection, f.Width, f.Height)
 		ev := h.events[p.ID]
 		if ev == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"matthan/internal/analytics/detect"
 	"matthan/internal/analytics/events"
 	"matthan/internal/analytics/helmet"
+	"matthan/internal/analytics/rules"
 	"matthan/internal/analytics/track"
 	"matthan/internal/media"
 )
@@ -195,4 +197,99 @@ func TestNoHelmetRealClassifier(t *testing.T) {
 			t.Fatalf("event %+v", e)
 		}
 	}
+}
+
+// fakeMain is a main stream whose frames appear one analysed frame late,
+// as a decoder running behind gives them.
+type fakeMain struct {
+	frames map[time.Time]*analytics.Frame
+	wants  int
+}
+
+func (m *fakeMain) want(context.Context) { m.wants++ }
+func (m *fakeMain) nearest(at time.Time) *analytics.Frame {
+	return m.frames[at]
+}
+func (m *fakeMain) close() {}
+
+// TestNoHelmetFromMainStream: a rider whose head is too small in the
+// analysed 640×360 frame is judged on the main stream's 1920×1080 frame of
+// the same moment, once the main stream has it; without a main stream the
+// rider is only counted as too small; a main stream that never has the
+// moment gives up after mainWait.
+func TestNoHelmetFromMainStream(t *testing.T) {
+	const sw, sh, scale = 640, 360, 3
+	t0 := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	bike := analytics.Box{X1: 300, Y1: 200, X2: 330, Y2: 250}
+	rider := analytics.Box{X1: 303, Y1: 170, X2: 329, Y2: 240} // head ~9 px here, ~27 px in the main stream
+	at := func(i int) (time.Time, []*track.Track) {
+		d := float32(6 * i) // 30 px/s
+		b := &track.Track{ID: 1, Class: analytics.Motorcycle, Box: analytics.Box{X1: bike.X1 + d, Y1: bike.Y1, X2: bike.X2 + d, Y2: bike.Y2}, VX: 30}
+		p := &track.Track{ID: 2, Class: analytics.Person, Box: analytics.Box{X1: rider.X1 + d, Y1: rider.Y1, X2: rider.X2 + d, Y2: rider.Y2}, VX: 30}
+		b.Detection, p.Detection = b.Box, p.Box
+		return t0.Add(time.Duration(i) * 200 * time.Millisecond), []*track.Track{b, p}
+	}
+	if !helmet.NeedsMainStream(rider) {
+		t.Fatal("the test's rider is not small enough")
+	}
+	mainFrame := func(i int) *analytics.Frame {
+		when, tracks := at(i)
+		f := &analytics.Frame{CameraID: "cam-001", At: when, Width: sw * scale, Height: sh * scale, BGR: bytes.Repeat([]byte{90}, sw*sh*scale*scale*3)}
+		p := tracks[1].Box
+		paint(f, analytics.Box{X1: p.X1 * scale, Y1: p.Y1 * scale, X2: p.X2 * scale, Y2: p.Y2 * scale}, [3]byte{0, 0, 255}) // bare: red
+		return f
+	}
+	sub := func(when time.Time) *analytics.Frame {
+		return &analytics.Frame{CameraID: "cam-001", At: when, Width: sw, Height: sh, BGR: bytes.Repeat([]byte{90}, sw*sh*3)}
+	}
+
+	t.Run("judged on the main stream", func(t *testing.T) {
+		model := &redIsBare{}
+		main := &fakeMain{frames: map[time.Time]*analytics.Frame{}}
+		h := newHelmetCheck("cam-001", model, slog.New(slog.DiscardHandler))
+		h.main = main
+		var evs []rules.Event
+		var fromMain, tooSmall int
+		for i := range 12 {
+			when, tracks := at(i)
+			if i > 0 { // the previous moment has just been decoded
+				prev, _ := at(i - 1)
+				main.frames[prev] = mainFrame(i - 1)
+			}
+			out, st := h.step(t.Context(), sub(when), tracks)
+			evs = append(evs, out...)
+			fromMain += st.fromMain
+			tooSmall += st.tooSmall
+			if i == 0 && (st.crops != 0 || len(h.pending) != 1) {
+				t.Fatalf("first frame: %d crops, %d pending; want the rider waiting for the main stream", st.crops, len(h.pending))
+			}
+		}
+		if main.wants != 12 || fromMain != 11 || tooSmall != 0 {
+			t.Fatalf("wants %d, crops from the main stream %d, too small %d", main.wants, fromMain, tooSmall)
+		}
+		if len(evs) != 1 || evs[0].Type != matthan.EventNoHelmet || evs[0].TrackIDs[0] != 2 || evs[0].Box.W() > 30 {
+			t.Fatalf("events %+v, want one no-helmet event with the rider's box in the analysed frame", evs)
+		}
+	})
+	t.Run("no main stream", func(t *testing.T) {
+		model := &redIsBare{}
+		h := newHelmetCheck("cam-001", model, slog.New(slog.DiscardHandler))
+		when, tracks := at(0)
+		if _, st := h.step(t.Context(), sub(when), tracks); st.tooSmall != 1 || st.crops != 0 || len(model.batches) != 0 {
+			t.Fatalf("stats %+v, batches %v", st, model.batches)
+		}
+	})
+	t.Run("main stream never has the moment", func(t *testing.T) {
+		h := newHelmetCheck("cam-001", &redIsBare{}, slog.New(slog.DiscardHandler))
+		h.main = &fakeMain{frames: map[time.Time]*analytics.Frame{}}
+		var tooSmall int
+		for i := range 8 { // 1.4 s
+			when, tracks := at(i)
+			_, st := h.step(t.Context(), sub(when), tracks)
+			tooSmall += st.tooSmall
+		}
+		if tooSmall != 2 || len(h.pending) != 6 { // frames 0 and 1 waited over a second
+			t.Fatalf("given up %d, pending %d", tooSmall, len(h.pending))
+		}
+	})
 }

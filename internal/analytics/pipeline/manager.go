@@ -142,6 +142,9 @@ func (m *Manager) runCamera(ctx context.Context, r *running, id string, role mat
 		}
 	}
 	deps := Deps{Hub: hub, Detector: m.det, Helmet: m.cfg.Helmet, Log: log}
+	if role == matthan.StreamSub {
+		deps.Main = m.hubs.Hub(id, matthan.StreamMain) // for heads too small in the sub-stream
+	}
 	if m.sink != nil {
 		deps.Fire = func(ctx context.Context, f events.Fired) error {
 			_, err := m.sink.Handle(ctx, f)
@@ -197,6 +200,9 @@ func (m *Manager) WriteMetrics(w io.Writer) error {
 		{"matthan_analytics_detections_total", "Frames the object detector ran on.", func(s Stats) uint64 { return s.Detections }},
 		{"matthan_analytics_events_total", "Event reports raised by the rules (starts and updates).", func(s Stats) uint64 { return s.Events }},
 		{"matthan_analytics_errors_total", "Failed detections and events not stored.", func(s Stats) uint64 { return s.Errors }},
+		{"matthan_analytics_helmet_crops_total", "Riders' heads classified for the no-helmet rule.", func(s Stats) uint64 { return s.HelmetCrops }},
+		{"matthan_analytics_helmet_main_total", "Of those, heads cut from the main stream (too small in the analysed one).", func(s Stats) uint64 { return s.HelmetFromMain }},
+		{"matthan_analytics_helmet_too_small_total", "Riders whose heads were too small to judge.", func(s Stats) uint64 { return s.HelmetTooSmall }},
 	} {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", metric.name, metric.help, metric.name)
 		for _, id := range ids {

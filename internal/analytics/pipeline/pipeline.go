@@ -41,6 +41,10 @@ type Config struct {
 // Deps are what a camera's analysis works with.
 type Deps struct {
 	Hub *media.Hub
+	// Main is the camera's main stream when Hub is its sub-stream: riders
+	// whose heads are too small in the sub-stream are judged on it, decoded
+	// only while there are such riders. nil: no other stream.
+	Main *media.Hub
 	// Detector finds objects; nil analyses motion only (a node without the
 	// ONNX Runtime library keeps working).
 	Detector analytics.Detector
@@ -73,6 +77,7 @@ type Camera struct {
 	rules   rules.Config
 	helmet  *helmetCheck // nil without Deps.Helmet
 	tamper  *tamperCheck
+	scene   *sceneCheck // dumping and lapse rules; nil without them
 
 	engine   *rules.Engine // made at the first frame, when its size is known
 	lastFull time.Time
@@ -88,9 +93,11 @@ type Stats struct {
 	Detections uint64 // detector runs
 	Events     uint64
 	Errors     uint64
-	// HelmetCrops are riders' crops classified; HelmetTooSmall are riders
-	// whose head was too small in the analysed frame to judge.
+	// HelmetCrops are riders' crops classified, HelmetFromMain those of
+	// them cut from the main stream; HelmetTooSmall are riders whose head
+	// was too small to judge (with no main stream, or even there).
 	HelmetCrops    uint64
+	HelmetFromMain uint64
 	HelmetTooSmall uint64
 }
 
@@ -117,9 +124,12 @@ func New(cfg Config, deps Deps) (*Camera, error) {
 	cfg.Decode.Log = log
 	c := &Camera{cfg: cfg, deps: deps, log: log.With("camera", cfg.CameraID),
 		motion: motion.New(cfg.Motion), tracker: track.New(cfg.Track), rules: cfg.Rules,
-		tamper: newTamperCheck(cfg.CameraID, cfg.Tamper)}
+		tamper: newTamperCheck(cfg.CameraID, cfg.Tamper), scene: newSceneCheck(cfg.CameraID, cfg.Rules)}
 	if deps.Helmet != nil {
 		c.helmet = newHelmetCheck(cfg.CameraID, deps.Helmet, c.log)
+		if deps.Main != nil && deps.Main != deps.Hub {
+			c.helmet.main = newMainStream(deps.Main, cfg.CameraID, log)
+		}
 	}
 	return c, nil
 }
@@ -131,6 +141,9 @@ func (c *Camera) Run(ctx context.Context) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- dec.Run(ctx) }()
+	if c.helmet != nil && c.helmet.main != nil {
+		defer c.helmet.main.close()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -204,6 +217,7 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 		c.count(func(s *Stats) {
 			s.HelmetCrops += uint64(st.crops)
 			s.HelmetTooSmall += uint64(st.tooSmall)
+			s.HelmetFromMain += uint64(st.fromMain)
 			if st.failed {
 				s.Errors++
 			}
@@ -214,6 +228,11 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 	}
 	for _, ev := range c.tamper.step(f) {
 		c.fire(ctx, ev, f)
+	}
+	if c.scene != nil {
+		for _, ev := range c.scene.step(f, res.Tracks, res.Detected || c.deps.Detector == nil, m.Boxes) {
+			c.fire(ctx, ev, f)
+		}
 	}
 	c.last.Store(res)
 	return res

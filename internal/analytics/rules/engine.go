@@ -1,7 +1,8 @@
 // Package rules turns one camera's tracks into the ward's events: zones
 // (polygons drawn on the picture), schedules in Asia/Ho_Chi_Minh, lines,
 // and rules an officer can read and tune (loitering, three riders, illegal
-// parking, crowd, line crossing).
+// parking, crowd, line crossing; rubbish dumping and security lapses are
+// configured here and checked by the pipeline on the picture).
 //
 // The Engine is pure computation: times come in with the frames, never from
 // a clock, so every rule is tested on synthetic timelines. One Engine per
@@ -159,6 +160,9 @@ func (c Config) Validate() error {
 		classes(f+".classes", r.Classes)
 		positive(f+".cooldown", r.Cooldown >= 0)
 	}
+	// zoneRef and scheds append to errs themselves: call before appending.
+	pic := c.validatePicture(zoneRef, scheds)
+	errs = append(errs, pic...)
 	if len(errs) == 0 {
 		return nil
 	}

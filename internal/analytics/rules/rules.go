@@ -189,15 +189,17 @@ func (r LineCrossing) withDefaults() LineCrossing {
 	return r
 }
 
-// Rules is one camera's rule set. Rubbish dumping, camera tamper and
-// security lapses compare pictures, not tracks: they live with the image
-// state (motion's background model), not here.
+// Rules is one camera's rule set. Rubbish dumping and security lapses
+// compare pictures, not tracks: they are configured here but checked by
+// the pipeline, which holds the picture (the Engine ignores them).
 type Rules struct {
 	Loitering    []Loitering    `json:"loitering,omitempty"`
 	Riders       []Riders       `json:"riders,omitempty"`
 	Parking      []Parking      `json:"parking,omitempty"`
 	Crowd        []Crowd        `json:"crowd,omitempty"`
 	LineCrossing []LineCrossing `json:"line_crossing,omitempty"`
+	Dumping      []Dumping      `json:"dumping,omitempty"`
+	Lapse        []Lapse        `json:"lapse,omitempty"`
 }
 
 // Describe lists every rule's sentence, in the order of Rules' fields.
@@ -216,6 +218,12 @@ func (r Rules) Describe() []Text {
 		out = append(out, x.Describe())
 	}
 	for _, x := range r.LineCrossing {
+		out = append(out, x.Describe())
+	}
+	for _, x := range r.Dumping {
+		out = append(out, x.Describe())
+	}
+	for _, x := range r.Lapse {
 		out = append(out, x.Describe())
 	}
 	return out
