@@ -15,7 +15,7 @@ import (
 // stops by itself when nobody asks any more.
 func TestMainStreamOnDemand(t *testing.T) {
 	wall0 := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
-	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 3, Width: 1920, Height: 1080}, wall0)
+	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 3, Width: 1280, Height: 720}, wall0)
 	hub := media.NewHub()
 	m := newMainStream(hub, "cam-1", slog.New(slog.DiscardHandler))
 	var mu sync.Mutex
@@ -30,7 +30,7 @@ func TestMainStreamOnDemand(t *testing.T) {
 	waitUntil(t, "the decoder's subscription", func() bool { return hub.Subscribers() == 1 })
 	for _, u := range clip.Units {
 		hub.WriteUnit(u)
-		time.Sleep(20 * time.Millisecond) // near a camera's pace, not a burst over the queue
+		time.Sleep(40 * time.Millisecond) // a camera's pace: a burst would overflow the decoder's queue
 	}
 	// ffmpeg holds back a frame or two until more come: wait for the 73rd.
 	last := wall0.Add(2880 * time.Millisecond)
@@ -61,7 +61,7 @@ func TestMainStreamOnDemand(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if ok() {
 			return
 		}
