@@ -76,6 +76,8 @@ var rulesMessages = map[string][2]string{
 	"rules.type.parking":       {"Đỗ xe sai quy định", "Illegal parking"},
 	"rules.type.crowd":         {"Tụ tập đông người", "Crowd"},
 	"rules.type.line_crossing": {"Vượt vạch theo hướng cấm", "Line crossing"},
+	"rules.type.dumping":       {"Đổ rác trái phép", "Rubbish dumping"},
+	"rules.type.lapse":         {"Sơ hở an ninh ban đêm (nhắc chủ nhà)", "Security lapse at night (owner reminder)"},
 
 	"rules.f.zone":       {"Vùng", "Zone"},
 	"rules.f.any_zone":   {"Bất kỳ vùng nào", "Any zone"},
@@ -87,6 +89,9 @@ var rulesMessages = map[string][2]string{
 	"rules.f.min_frames": {"Thấy trong số khung hình", "Seen on frames"},
 	"rules.f.more_than":  {"Số người hơn", "More people than"},
 	"rules.f.for":        {"Kéo dài (giây)", "For (seconds)"},
+	"rules.f.left_for":   {"Vật lạ nằm lại quá (giây)", "Object left longer than (seconds)"},
+	"rules.f.recent":     {"Có người/xe ở đó trong vòng (giây) trước", "Someone was there within (seconds) before"},
+	"rules.f.open_for":   {"Cổng mở / xe để ngoài quá (phút)", "Gate open / bike outside longer than (minutes)"},
 	"rules.f.during":     {"Thời gian áp dụng", "When"},
 	"rules.f.severity":   {"Mức độ", "Severity"},
 	"rules.f.from":       {"Từ", "From"},
@@ -194,7 +199,7 @@ func (s *Server) rulesEditPage(r *http.Request, v *view) (string, error) {
 	v.Data = &rulesEditData{Camera: c, Stream: stream,
 		Kinds:      []rules.ZoneKind{rules.Generic, rules.NoParking, rules.NoDumping, rules.Gate},
 		Directions: []rules.Crossing{rules.LeftToRight, rules.RightToLeft, rules.Both},
-		Types:      []string{"loitering", "riders", "parking", "crowd", "line_crossing"},
+		Types:      []string{"loitering", "riders", "parking", "crowd", "line_crossing", "dumping", "lapse"},
 		Severities: matthan.Severities, Off: !s.deps.AnalyticsOn}
 	return "rules_edit", nil
 }

@@ -28,7 +28,7 @@ func TestRulesPages(t *testing.T) {
 			"Xe máy đang chạy chở từ 3 người trở lên", `href="/rules/cam-004"`, "chưa bật phân tích"}, nil},
 		{"list in English", "admin", "/rules?lang=en", 200, []string{"Analytics zones and rules", "Defaults", "A moving motorbike carries 3 people or more"}, nil},
 		{"editor", "officer", "/rules/cam-003", 200, []string{"Vùng và quy tắc: Tiệm vàng Kim Long", `data-stream="sub"`, "Cấm đỗ xe", "Cổng / cửa",
-			"Trái sang phải", "Lảng vảng", "Bắt đầu vẽ"}, nil},
+			"Trái sang phải", "Lảng vảng", "Bắt đầu vẽ", `value="dumping"`, "Đổ rác trái phép", `value="lapse"`, "Sơ hở an ninh ban đêm"}, nil},
 		{"unknown camera", "officer", "/rules/cam-404", 404, nil, []string{"rules-edit"}},
 		{"viewer", "viewer", "/rules", 403, nil, []string{"rules-table"}},
 	} {
@@ -111,6 +111,16 @@ func TestRulesEditorInBrowser(t *testing.T) {
 	eval(`(() => { const card = document.querySelector('[data-item="rules.parking[0]"]');
 		const zone = card.querySelector('select'); zone.value = 'Vỉa hè'; zone.dispatchEvent(new Event('change'));
 		const min = card.querySelector('input[type=number]'); min.value = '2'; min.dispatchEvent(new Event('change')); return ''; })()`)
+	// The picture rules have their own fields; a lapse is a night matter.
+	add("dumping")
+	add("lapse")
+	wait(`document.querySelector('[data-item="rules.dumping[0]"]')?.textContent.includes('Vật lạ nằm lại quá') &&
+		document.querySelector('[data-item="rules.lapse[0]"]')?.textContent.includes('Cổng mở')`)
+	if got := eval(`[...document.querySelectorAll('[data-item="rules.lapse[0]"] select')].map(s => s.value).join(',')`); got != ",night," {
+		t.Errorf("a new lapse rule's choices: %q, want any gate zone, at night, the default severity", got)
+	}
+	eval(`document.querySelector('[data-item="rules.lapse[0]"] header button').click();
+		document.querySelector('[data-item="rules.dumping[0]"] header button').click(); ''`)
 	add("line_crossing")
 	if err := chromedp.Do(ctx, chromedp.Click(`#rules-save`)); err != nil {
 		t.Fatal(err)

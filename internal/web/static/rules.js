@@ -219,6 +219,10 @@ const RULES = {
   parking: [['zone', 'zone', 'no_parking'], ['min_stay', 'minutes', 5, 'rules.f.park_stay'], ['during', 'during'], ['severity', 'severity']],
   crowd: [['zone', 'zone'], ['more_than', 'int', 10], ['for', 'seconds', 10], ['during', 'during'], ['severity', 'severity']],
   line_crossing: [['line', 'line'], ['during', 'during'], ['severity', 'severity']],
+  dumping: [['zone', 'zone', 'no_dumping'], ['min_persist', 'seconds', 30, 'rules.f.left_for'], ['recent', 'seconds', 20], ['during', 'during'], ['severity', 'severity']],
+  // A lapse is about the night: with no hours chosen the server takes
+  // 22:00–05:00, so "always" is not offered.
+  lapse: [['zone', 'zone', 'gate'], ['min_persist', 'minutes', 2, 'rules.f.open_for'], ['during', 'during', 'night'], ['severity', 'severity']],
 };
 
 const NIGHT = { name: 'night', from: '22:00', to: '05:00' };
@@ -288,7 +292,7 @@ function fieldFor(rule, [key, type, arg, labelKey]) {
       const wrap = document.createElement('span');
       wrap.className = 'fields';
       const sel = document.createElement('select');
-      for (const w of ['always', 'night', 'noon', 'both', 'custom']) sel.add(new Option(tr('rules.when.' + w), w));
+      for (const w of ['always', 'night', 'noon', 'both', 'custom']) if (!(arg === 'night' && w === 'always')) sel.add(new Option(tr('rules.when.' + w), w));
       sel.value = whenOf(rule.during);
       const from = document.createElement('input');
       const to = document.createElement('input');
@@ -324,6 +328,7 @@ function newRule(type) {
     if (kind === 'seconds') r[key] = arg * NS_PER_S;
     if (kind === 'zone') r.zone = '';
     if (kind === 'line') r.line = settings.lines[0]?.name || '';
+    if (kind === 'during' && arg === 'night') r.during = [NIGHT];
   }
   return r;
 }
