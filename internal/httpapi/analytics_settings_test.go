@@ -31,7 +31,7 @@ func TestAnalyticsSettings(t *testing.T) {
 		"zones": []any{gate},
 		"lines": []any{},
 		"masks": []any{map[string]any{"name": "cây", "polygon": []map[string]float64{{"x": 0.8, "y": 0}, {"x": 1, "y": 0}, {"x": 1, "y": 0.3}}}},
-		"rules": map[string]any{"loitering": []any{map[string]any{"zone": "Cổng số 5", "min_stay": 180e9,
+		"rules": map[string]any{"loitering": []any{map[string]any{"zone": "Cổng số 5", "min_stay": "3m",
 			"during": []any{map[string]any{"name": "night", "from": "22:00", "to": "05:00"}}}}},
 	}
 	r := e.do("PUT", path, "officer", body)
@@ -61,7 +61,7 @@ func TestAnalyticsSettings(t *testing.T) {
 
 	// Wrong settings are refused field by field and change nothing.
 	bad := map[string]any{"zones": []any{map[string]any{"name": "", "kind": "garden", "polygon": []any{}}},
-		"rules": map[string]any{"parking": []any{map[string]any{"zone": "chợ", "min_stay": 60e9}}}}
+		"rules": map[string]any{"parking": []any{map[string]any{"zone": "chợ", "min_stay": "1m"}}}}
 	fields := fieldNames(expectError(t, e.do("PUT", path, "officer", bad), http.StatusBadRequest, matthan.EINVALID))
 	for _, f := range []string{"zones[0].name", "zones[0].kind", "zones[0].polygon", "rules.parking[0].zone"} {
 		if !slices.Contains(fields, f) {

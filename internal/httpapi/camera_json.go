@@ -76,8 +76,11 @@ func decodeStrict(body io.Reader, v any) error {
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
 		tooBig    *http.MaxBytesError
+		domainErr *matthan.Error
 	)
 	switch {
+	case errors.As(err, &domainErr): // a type's own UnmarshalJSON said what is wrong
+		return domainErr
 	case errors.Is(err, io.EOF):
 		return badBody("The request body is empty; send a JSON object",
 			"Nội dung yêu cầu đang trống; hãy gửi một đối tượng JSON")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"matthan"
@@ -24,6 +25,105 @@ type Settings struct {
 	// TV, a flag.
 	Masks []Mask      `json:"masks"`
 	Rules rules.Rules `json:"rules"`
+}
+
+// durationFields are the rule fields that hold a time.Duration. The
+// settings' JSON writes them as Go durations ("3m0s", "10s"), which
+// officers and scripts read and write, and reads those or whole seconds.
+var durationFields = map[string]bool{"min_stay": true, "for": true, "cooldown": true, "min_persist": true, "recent": true}
+
+// MarshalJSON writes the rules' durations as Go durations.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	type plain Settings
+	b, err := json.Marshal(plain(s))
+	if err != nil {
+		return nil, err
+	}
+	tree, err := jsonTree(b)
+	if err != nil {
+		return nil, err
+	}
+	walkDurations(tree["rules"], "rules", func(_ string, v any) any {
+		if n, ok := v.(json.Number); ok {
+			if ns, err := n.Int64(); err == nil {
+				return time.Duration(ns).String()
+			}
+		}
+		return v
+	})
+	return json.Marshal(tree)
+}
+
+// UnmarshalJSON reads settings with their durations as Go durations
+// ("3m", "90s") or seconds, refusing unknown fields: a misspelt rule must
+// not be silently ignored.
+func (s *Settings) UnmarshalJSON(b []byte) error {
+	tree, err := jsonTree(b)
+	if err != nil {
+		return err
+	}
+	var bad []matthan.FieldError
+	walkDurations(tree["rules"], "rules", func(field string, v any) any {
+		switch x := v.(type) {
+		case string:
+			if d, err := time.ParseDuration(x); err == nil {
+				return int64(d)
+			}
+		case json.Number:
+			if sec, err := x.Float64(); err == nil && math.Abs(sec) < 1e9 {
+				return int64(sec * float64(time.Second))
+			}
+		}
+		bad = append(bad, matthan.FieldError{Field: field,
+			Message:   fmt.Sprintf("%v is not a duration: write it like 3m, 90s or 1h30m", v),
+			MessageVI: fmt.Sprintf("%v không phải khoảng thời gian: hãy viết như 3m, 90s hoặc 1h30m", v)})
+		return v
+	})
+	if len(bad) > 0 {
+		return &matthan.Error{Code: matthan.EINVALID, Message: "The analytics settings have invalid fields",
+			MessageVI: "Cấu hình phân tích có trường không hợp lệ", Fields: bad}
+	}
+	plainJSON, err := json.Marshal(tree)
+	if err != nil {
+		return err
+	}
+	type plain Settings
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(plainJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*s = Settings(p)
+	return nil
+}
+
+func jsonTree(b []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var tree map[string]any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	return tree, nil
+}
+
+// walkDurations replaces, below v (the "rules" object: kinds of rules,
+// each a list of rule objects), each duration field's value by fix's
+// answer; field is its path, as Validate names fields.
+func walkDurations(v any, path string, fix func(field string, v any) any) {
+	kinds, _ := v.(map[string]any)
+	for kind, list := range kinds {
+		rs, _ := list.([]any)
+		for i, r := range rs {
+			obj, _ := r.(map[string]any)
+			for k, val := range obj {
+				if durationFields[k] && val != nil {
+					obj[k] = fix(fmt.Sprintf("%s.%s[%d].%s", path, kind, i, k), val)
+				}
+			}
+		}
+	}
 }
 
 // Mask is a named region of the picture whose motion is ignored.
@@ -54,7 +154,10 @@ func ParseSettings(raw []byte) (Settings, error) {
 	var s Settings
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	var field *matthan.Error
+	if err := dec.Decode(&s); errors.As(err, &field) {
+		return Settings{}, err
+	} else if err != nil {
 		return Settings{}, matthan.Errorf(matthan.EINVALID,
 			fmt.Sprintf("The analytics settings are not valid JSON: %v", err),
 			fmt.Sprintf("Cấu hình phân tích không đúng định dạng JSON: %v", err))

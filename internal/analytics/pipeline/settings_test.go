@@ -20,6 +20,9 @@ func TestDefaultSettingsAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(raw), `"for":"10s"`) {
+		t.Errorf("durations are not written as Go durations: %s", raw)
+	}
 	back, err := ParseSettings(raw)
 	if err != nil {
 		t.Fatalf("the defaults' own JSON does not read back: %v\n%s", err, raw)
@@ -39,15 +42,17 @@ func TestParseSettings(t *testing.T) {
 		fields    []string // the fields named in the error; nil: valid
 	}{
 		{"valid", `{"zones":[` + gate + `],"masks":[{"name":"cây","polygon":[{"x":0,"y":0},{"x":0.2,"y":0},{"x":0.2,"y":0.2}]}],
-			"rules":{"loitering":[{"zone":"cổng","min_stay":180000000000,"during":[{"name":"night","from":"22:00","to":"05:00"}]}]}}`, nil},
+			"rules":{"loitering":[{"zone":"cổng","min_stay":"3m","during":[{"name":"night","from":"22:00","to":"05:00"}]}]}}`, nil},
 		{"misspelt rule", `{"rules":{"loitring":[]}}`, []string{}},
+		{"misspelt field in a rule", `{"rules":{"crowd":[{"more_than":3,"fro":"10s"}]}}`, []string{}},
+		{"not a duration", `{"rules":{"crowd":[{"more_than":3,"for":"10 giây"}],"parking":[{"min_stay":true}]}}`, []string{"rules.crowd[0].for", "rules.parking[0].min_stay"}},
 		{"not JSON", `{"zones":`, []string{}},
 		{"two objects", `{} {}`, []string{}},
 		{"unknown zone kind", `{"zones":[{"name":"a","kind":"garden","polygon":[{"x":0,"y":0},{"x":1,"y":0},{"x":1,"y":1}]}]}`, []string{"zones[0].kind"}},
-		{"rule on a missing zone", `{"rules":{"loitering":[{"zone":"chợ","min_stay":1000000000}]}}`, []string{"rules.loitering[0].zone"}},
+		{"rule on a missing zone", `{"rules":{"loitering":[{"zone":"chợ","min_stay":60}]}}`, []string{"rules.loitering[0].zone"}},
 		{"mask without name and points", `{"masks":[{"name":"","polygon":[{"x":0,"y":0}]}]}`, []string{"masks[0].name", "masks[0].polygon"}},
 		{"mask outside the picture", `{"masks":[{"name":"m","polygon":[{"x":0,"y":0},{"x":1.5,"y":0},{"x":1,"y":1}]}]}`, []string{"masks[0].polygon"}},
-		{"bad schedule", `{"zones":[` + gate + `],"rules":{"loitering":[{"zone":"cổng","min_stay":1000000000,"during":[{"name":"x","from":"25:00","to":"05:00"}]}]}}`, []string{}},
+		{"bad schedule", `{"zones":[` + gate + `],"rules":{"loitering":[{"zone":"cổng","min_stay":"1s","during":[{"name":"x","from":"25:00","to":"05:00"}]}]}}`, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseSettings([]byte(tc.raw))
@@ -84,5 +89,16 @@ func TestSettingsApply(t *testing.T) {
 	s.Apply(&cfg)
 	if cfg.Rules.Camera != "cam-7" || len(cfg.Rules.Zones) != 1 || len(cfg.Motion.Masks) != 1 || cfg.Motion.Masks[0][1].X != 0.5 {
 		t.Fatalf("applied: %+v", cfg)
+	}
+}
+
+func TestSettingsDurationsInSeconds(t *testing.T) {
+	s, err := ParseSettings([]byte(`{"zones":[{"name":"z","kind":"generic","polygon":[{"x":0,"y":0},{"x":1,"y":0},{"x":1,"y":1}]}],
+		"rules":{"loitering":[{"zone":"z","min_stay":90,"cooldown":"1h30m"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Rules.Loitering[0]; r.MinStay != 90*time.Second || r.Cooldown != 90*time.Minute {
+		t.Fatalf("read %+v", r)
 	}
 }

@@ -13,7 +13,18 @@ const camera = root.dataset.camera;
 const settingsURL = `/api/cameras/${encodeURIComponent(camera)}/analytics/settings`;
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
-const NS_PER_S = 1e9;
+
+// Durations travel as Go durations ("3m0s", "90s"); the forms show minutes
+// or seconds.
+function seconds(d) {
+  if (typeof d === 'number') return d;
+  let s = 0;
+  for (const [, n, unit] of String(d || '').matchAll(/([\d.]+)(h|ms|m|s|µs|us|ns)/g)) {
+    s += Number(n) * ({ h: 3600, m: 60, s: 1, ms: 1e-3 }[unit] ?? 0);
+  }
+  return s;
+}
+const dur = (sec) => `${Math.round(sec)}s`;
 
 let settings = { zones: [], lines: [], masks: [], rules: {} };
 let draft = null; // { what, name, kind, forbidden, points }
@@ -212,7 +223,7 @@ function renderShapes() {
 // ---- Rules ----------------------------------------------------------------
 
 // Each rule kind's fields: what the officer sets; the rest keeps the
-// server's defaults. Durations are sent as the API's nanoseconds.
+// server's defaults.
 const RULES = {
   loitering: [['zone', 'zone'], ['min_stay', 'minutes', 3], ['during', 'during'], ['severity', 'severity']],
   riders: [['zone', 'zone'], ['min_riders', 'int', 3], ['min_frames', 'int', 5], ['severity', 'severity']],
@@ -277,9 +288,9 @@ function fieldFor(rule, [key, type, arg, labelKey]) {
     case 'int':
       return label2(text, numberInput(rule[key] || arg, '1', (v) => { rule[key] = Math.round(v); changed(false); }));
     case 'minutes':
-      return label2(text, numberInput(rule[key] ? rule[key] / 60 / NS_PER_S : arg, 'any', (v) => { rule[key] = Math.round(v * 60) * NS_PER_S; changed(false); }));
+      return label2(text, numberInput(rule[key] ? seconds(rule[key]) / 60 : arg, 'any', (v) => { rule[key] = dur(v * 60); changed(false); }));
     case 'seconds':
-      return label2(text, numberInput(rule[key] ? rule[key] / NS_PER_S : arg, 'any', (v) => { rule[key] = Math.round(v) * NS_PER_S; changed(false); }));
+      return label2(text, numberInput(rule[key] ? seconds(rule[key]) : arg, 'any', (v) => { rule[key] = dur(v); changed(false); }));
     case 'severity': {
       const sel = document.createElement('select');
       sel.add(new Option(tr('rules.sev.'), ''));
@@ -324,8 +335,8 @@ function newRule(type) {
   const r = {};
   for (const [key, kind, arg] of RULES[type]) {
     if (kind === 'int') r[key] = arg;
-    if (kind === 'minutes') r[key] = arg * 60 * NS_PER_S;
-    if (kind === 'seconds') r[key] = arg * NS_PER_S;
+    if (kind === 'minutes') r[key] = dur(arg * 60);
+    if (kind === 'seconds') r[key] = dur(arg);
     if (kind === 'zone') r.zone = '';
     if (kind === 'line') r.line = settings.lines[0]?.name || '';
     if (kind === 'during' && arg === 'night') r.during = [NIGHT];
