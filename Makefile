@@ -7,7 +7,7 @@ BIN      := bin/matthan
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
             gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
-            chromium mosquitto
+            chromium mosquitto poppler-utils
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # ONNX Runtime for object detection, taken from the npm package (npm pack runs
 # no install script) and checked against its known sha256.
@@ -26,7 +26,7 @@ build:
 # setup installs the system packages the product and its tests use, once.
 setup:
 	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null || ! test -x /usr/bin/chromium || \
-	    ! test -x /usr/sbin/mosquitto || \
+	    ! test -x /usr/sbin/mosquitto || ! command -v pdftotext >/dev/null || \
 	    ! /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer','1.0')" 2>/dev/null; then \
 	  echo "Installing $(APT_PKGS)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
