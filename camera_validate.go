@@ -1,7 +1,9 @@
 package matthan
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
@@ -129,6 +131,23 @@ func (c *Camera) Validate() error {
 	}
 
 	checkTags(&fe, c.Tags)
+
+	switch c.Approval {
+	case "", ApprovalPending, ApprovalApproved, ApprovalRejected:
+	default:
+		fe.add("approval", "Approval must be pending, approved or rejected", "Trạng thái duyệt phải là pending, approved hoặc rejected")
+	}
+	if c.Sharing.Mode != "" || len(c.Sharing.Windows) > 0 || c.Sharing.Paused {
+		var se *Error
+		if err := c.Sharing.Validate(); errors.As(err, &se) {
+			for _, f := range se.Fields {
+				fe.add(f.Field, f.Message, f.MessageVI)
+			}
+		}
+	}
+	if d := c.Direction; d != nil && (math.IsNaN(*d) || *d < 0 || *d >= 360) {
+		fe.add("direction", "Direction must be in degrees from 0 (north) to below 360", "Hướng nhìn phải là số độ từ 0 (hướng bắc) đến dưới 360")
+	}
 
 	if c.RetainDays < 0 || c.RetainDays > CameraRetainDaysMax {
 		fe.add("retain_days",

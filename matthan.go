@@ -80,6 +80,19 @@ type Camera struct {
 	QuotaBytes int64     `json:"quota_bytes"`
 	Tags       []string  `json:"tags"`
 	Notes      string    `json:"notes"`
+	// Contributor is the portal account (role contributor) of an owner
+	// who shares this camera; "" for the ward's own cameras.
+	Contributor string `json:"contributor,omitempty"`
+	// Approval is where a contributed camera's registration stands ("" is
+	// read as approved: the ward's cameras need none); ApprovalNote tells
+	// the owner why.
+	Approval     Approval `json:"approval,omitempty"`
+	ApprovalNote string   `json:"approval_note,omitempty"`
+	// Sharing is the owner's choice; the zero value shares live all day.
+	Sharing Sharing `json:"sharing"`
+	// Direction is where the camera looks, in degrees clockwise from
+	// north; nil when nobody said.
+	Direction  *float64  `json:"direction,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -102,9 +115,10 @@ func (c *Camera) Roles() []StreamRole {
 
 // CameraFilter selects cameras in Store.Cameras. Zero fields match all.
 type CameraFilter struct {
-	Area      string
-	OwnerKind OwnerKind
-	Enabled   *bool
+	Area        string
+	OwnerKind   OwnerKind
+	Enabled     *bool
+	Contributor string // the cameras one contributor shares
 }
 
 // StreamState is where a stream's health state machine stands.

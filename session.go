@@ -32,6 +32,7 @@ const (
 	ScopePlayback Scope = "playback" // recordings, thumbnails, evidence locks
 	ScopeExport   Scope = "export"   // evidence packages
 	ScopeAdmin    Scope = "admin"    // cameras, users, audit log
+	ScopeOwn      Scope = "own"      // a contributor's own cameras: register, share, see who used them
 )
 
 // Scopes is a set of scopes. A session or a password sign-in has all of
@@ -41,18 +42,20 @@ type Scopes []Scope
 
 // AllScopes returns every scope, in display order.
 func AllScopes() Scopes {
-	return Scopes{ScopeRead, ScopeLive, ScopePlayback, ScopeExport, ScopeAdmin}
+	return Scopes{ScopeRead, ScopeLive, ScopePlayback, ScopeExport, ScopeAdmin, ScopeOwn}
 }
 
 // RoleScopes returns what a role may do at most.
 func RoleScopes(r Role) Scopes {
 	switch r {
 	case RoleAdmin:
-		return AllScopes()
+		return Scopes{ScopeRead, ScopeLive, ScopePlayback, ScopeExport, ScopeAdmin}
 	case RoleOfficer:
 		return Scopes{ScopeRead, ScopeLive, ScopePlayback, ScopeExport}
 	case RoleViewer:
 		return Scopes{ScopeRead, ScopeLive}
+	case RoleContributor:
+		return Scopes{ScopeOwn}
 	}
 	return Scopes{}
 }

@@ -88,8 +88,8 @@ func (s *AlertSubscription) Validate() error {
 		add("min_severity", "The minimum severity must be info, warning or alarm",
 			"Mức độ tối thiểu phải là info, warning hoặc alarm")
 	}
-	from, errFrom := parseQuietClock(s.QuietFrom)
-	to, errTo := parseQuietClock(s.QuietTo)
+	from, errFrom := parseClock(s.QuietFrom)
+	to, errTo := parseClock(s.QuietTo)
 	switch {
 	case s.QuietFrom == "" && s.QuietTo == "":
 	case s.QuietFrom == "" || s.QuietTo == "":
@@ -140,26 +140,7 @@ func (s *AlertSubscription) Wants(e *AnalyticsEvent, cam *Camera, now time.Time)
 // Quiet reports whether now lies in the quiet hours (Vietnam time). Hours
 // that do not parse count as none: Validate refuses them.
 func (s *AlertSubscription) Quiet(now time.Time) bool {
-	from, err1 := parseQuietClock(s.QuietFrom)
-	to, err2 := parseQuietClock(s.QuietTo)
-	if err1 != nil || err2 != nil || from == to {
-		return false
-	}
-	l := now.In(Vietnam)
-	d := time.Duration(l.Hour())*time.Hour + time.Duration(l.Minute())*time.Minute + time.Duration(l.Second())*time.Second
-	if from < to {
-		return d >= from && d < to
-	}
-	return d >= from || d < to
-}
-
-// parseClock reads "HH:MM" (00:00 to 23:59) as the time since midnight.
-func parseQuietClock(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return 0, err
-	}
-	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+	return TimeWindow{From: s.QuietFrom, To: s.QuietTo}.Contains(now)
 }
 
 func clipForMessage(s string, n int) string {

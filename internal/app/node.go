@@ -207,8 +207,11 @@ func pullWithRTSP(log *slog.Logger) ingest.PullFunc {
 	}
 }
 
-// cameraChanged tells every part that follows the registry.
+// cameraChanged tells every part that follows the registry, and cuts the
+// camera's live viewers at once when its owner no longer shares its live
+// view.
 func (n *Node) cameraChanged(id string) {
+	n.endUnsharedLive(context.Background(), id)
 	n.Ingest.CameraChanged(id)
 	if n.Recorder != nil {
 		n.Recorder.CameraChanged(id)
@@ -217,6 +220,49 @@ func (n *Node) cameraChanged(id string) {
 		n.Analytics.CameraChanged(id)
 	}
 }
+
+// endUnsharedLive ends the live sessions of the cameras (all watched ones
+// when none are named) whose sharing does not allow live view now.
+func (n *Node) endUnsharedLive(ctx context.Context, ids ...string) {
+	if len(ids) == 0 {
+		for _, info := range n.Live.List() {
+			ids = append(ids, info.CameraID)
+		}
+	}
+	for _, id := range ids {
+		c, err := n.Store.Camera(ctx, id)
+		if err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
+			n.Log.Error("sharing: cannot read the camera", "camera", id, "err", err)
+			continue
+		}
+		if err == nil {
+			if ok, _, _ := c.Allows(matthan.AccessLive, time.Now()); ok {
+				continue
+			}
+		}
+		if k := n.Live.EndCamera(id); k > 0 {
+			n.Log.Info("live view ended: the camera is not shared live now", "camera", id, "viewers", k)
+		}
+	}
+}
+
+// watchSharingWindows cuts live viewers when a camera's sharing window ends.
+func (n *Node) watchSharingWindows(ctx context.Context) error {
+	tick := time.NewTicker(sharingCheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			n.endUnsharedLive(ctx)
+		}
+	}
+}
+
+// sharingCheckEvery is how late, at most, a live view goes on after its
+// camera's sharing window ended.
+const sharingCheckEvery = 15 * time.Second
 
 // analyticsChanged restarts a camera's analysis with its new settings.
 func (n *Node) analyticsChanged(id string) {
@@ -251,6 +297,7 @@ func (n *Node) Run(ctx context.Context) error {
 	parts := map[string]func(context.Context) error{"ingest": n.Ingest.Run, "retention": n.Retention.Run,
 		"exports": pruneExports(ExportDir(n.Config.Data), pruneInterval, time.Now, n.Log.With("component", "export")),
 		"events":  pruneEvents(n.Store, EventsDir(n.Config.Data), n.Config.Analytics.KeepDays, pruneInterval, time.Now, n.Log.With("component", "analytics"))}
+	parts["sharing"] = n.watchSharingWindows
 	if n.Recorder != nil {
 		parts["recorder"] = n.Recorder.Run
 	}

@@ -64,11 +64,11 @@ func ValidateUserName(name string) error {
 // ValidateRole checks a role name.
 func ValidateRole(r matthan.Role) error {
 	switch r {
-	case matthan.RoleAdmin, matthan.RoleOfficer, matthan.RoleViewer:
+	case matthan.RoleAdmin, matthan.RoleOfficer, matthan.RoleViewer, matthan.RoleContributor:
 		return nil
 	}
-	return fieldError("role", "The role must be admin, officer or viewer",
-		"Vai trò phải là admin (quản trị), officer (cán bộ trực) hoặc viewer (người xem)")
+	return fieldError("role", "The role must be admin, officer, viewer or contributor",
+		"Vai trò phải là admin (quản trị), officer (cán bộ trực), viewer (người xem) hoặc contributor (người đóng góp camera)")
 }
 
 // CreateUser adds a user with a password.

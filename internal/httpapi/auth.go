@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"matthan"
@@ -16,16 +17,22 @@ import (
 // Scopes.Effective.
 type policy func(matthan.Role, matthan.Scopes) bool
 
-// anyRole: every signed-in user reads the registry; every scope includes
-// reading it (a live-only token must find its cameras).
-func anyRole(r matthan.Role, s matthan.Scopes) bool { return len(s.Effective(r)) > 0 }
-
-// signedIn is anyRole: the account routes are for everyone signed in.
-func signedIn(r matthan.Role, s matthan.Scopes) bool { return anyRole(r, s) }
+// signedIn: the account routes are for everyone signed in.
+func signedIn(r matthan.Role, s matthan.Scopes) bool { return len(s.Effective(r)) > 0 }
 
 func adminOnly(r matthan.Role, s matthan.Scopes) bool {
 	return s.Effective(r).Has(matthan.ScopeAdmin)
 }
+
+// canRead: the registry and health of every camera, for the ward's staff
+// (every staff scope includes reading it: a live-only token must find its
+// cameras); a contributor reads only their own (canOwn routes).
+func canRead(r matthan.Role, s matthan.Scopes) bool {
+	return slices.ContainsFunc(s.Effective(r), func(x matthan.Scope) bool { return x != matthan.ScopeOwn })
+}
+
+// canOwn: a contributor's own cameras.
+func canOwn(r matthan.Role, s matthan.Scopes) bool { return s.Effective(r).Has(matthan.ScopeOwn) }
 
 // canWatchLive: every role watches live, with the live scope.
 func canWatchLive(r matthan.Role, s matthan.Scopes) bool {

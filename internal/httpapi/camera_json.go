@@ -46,11 +46,19 @@ type cameraInput struct {
 	Tags       []string           `json:"tags"`
 	Notes      string             `json:"notes"`
 	Preset     *matthan.Preset    `json:"preset"`
+	// Contributor, Sharing and Direction: omitted means unchanged (on
+	// create: a ward camera, shared live, direction unknown).
+	Contributor *string          `json:"contributor"`
+	Sharing     *matthan.Sharing `json:"sharing"`
+	Direction   *float64         `json:"direction"`
 
-	HasPassword json.RawMessage `json:"has_password"`
-	Streams     json.RawMessage `json:"streams"`
-	CreatedAt   json.RawMessage `json:"created_at"`
-	UpdatedAt   json.RawMessage `json:"updated_at"`
+	// Approval is set by POST /api/cameras/{id}/approval, not here.
+	Approval     json.RawMessage `json:"approval"`
+	ApprovalNote json.RawMessage `json:"approval_note"`
+	HasPassword  json.RawMessage `json:"has_password"`
+	Streams      json.RawMessage `json:"streams"`
+	CreatedAt    json.RawMessage `json:"created_at"`
+	UpdatedAt    json.RawMessage `json:"updated_at"`
 }
 
 // decodeJSON reads one JSON object from r's body into v, strictly: unknown
@@ -186,6 +194,15 @@ func (in *cameraInput) toCamera(c *matthan.Camera, creating bool) error {
 	}
 	c.Tags = in.Tags
 	c.Notes = in.Notes
+	if in.Contributor != nil {
+		c.Contributor = strings.TrimSpace(*in.Contributor)
+	}
+	if in.Sharing != nil {
+		c.Sharing = *in.Sharing
+	}
+	if in.Direction != nil {
+		c.Direction = in.Direction
+	}
 
 	// A client that sends back what it read sends redacted URLs; keep the
 	// stored URL rather than store the "***".
@@ -271,9 +288,16 @@ type cameraView struct {
 	QuotaBytes  int64              `json:"quota_bytes"`
 	Tags        []string           `json:"tags"`
 	Notes       string             `json:"notes"`
-	CreatedAt   time.Time          `json:"created_at"`
-	UpdatedAt   time.Time          `json:"updated_at"`
-	Streams     []streamView       `json:"streams"`
+	// Contributor is the owner's portal account ("" for the ward's own);
+	// Approval and Sharing are always spelt out.
+	Contributor  string           `json:"contributor"`
+	Approval     matthan.Approval `json:"approval"`
+	ApprovalNote string           `json:"approval_note"`
+	Sharing      matthan.Sharing  `json:"sharing"`
+	Direction    *float64         `json:"direction"`
+	CreatedAt    time.Time        `json:"created_at"`
+	UpdatedAt    time.Time        `json:"updated_at"`
+	Streams      []streamView     `json:"streams"`
 }
 
 // streamView is one stream's state and figures, flat so clients read
@@ -307,7 +331,14 @@ func (s *Server) view(c *matthan.Camera) cameraView {
 		Username: c.Username, HasPassword: c.Password != "",
 		Enabled: c.Enabled, RecordSub: c.RecordSub, RetainDays: c.RetainDays, QuotaBytes: c.QuotaBytes,
 		Tags: c.Tags, Notes: c.Notes,
+		Contributor: c.Contributor, Approval: c.Approval, ApprovalNote: c.ApprovalNote, Sharing: c.Sharing, Direction: c.Direction,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if v.Approval == "" {
+		v.Approval = matthan.ApprovalApproved
+	}
+	if v.Sharing.Mode == "" {
+		v.Sharing.Mode = matthan.ShareLive
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,6 +185,10 @@ func changedFields(a, b *matthan.Camera) []string {
 	add("quota_bytes", a.QuotaBytes != b.QuotaBytes)
 	add("tags", !slices.Equal(a.Tags, b.Tags))
 	add("notes", a.Notes != b.Notes)
+	add("contributor", a.Contributor != b.Contributor)
+	add("approval", a.Approval != b.Approval || a.ApprovalNote != b.ApprovalNote)
+	add("sharing", !reflect.DeepEqual(a.Sharing, b.Sharing))
+	add("direction", !reflect.DeepEqual(a.Direction, b.Direction))
 	if len(out) == 0 {
 		return []string{"nothing"}
 	}

@@ -147,6 +147,11 @@ func (s *Server) handleEventSnapshot(w http.ResponseWriter, r *http.Request, u *
 	if err != nil {
 		return err
 	}
+	// A snapshot is footage of its camera at the event's start. A camera
+	// deleted since is the ward's record now: its events stay viewable.
+	if err := s.playbackShared(r, e.CameraID, e.Start, e.Start); err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
+		return err
+	}
 	errNoSnapshot := matthan.Errorf(matthan.ENOTFOUND, "This event has no snapshot", "Sự kiện này không có ảnh chụp")
 	rel := filepath.FromSlash(e.SnapshotPath)
 	if e.SnapshotPath == "" || s.deps.EventsDir == "" || !filepath.IsLocal(rel) {

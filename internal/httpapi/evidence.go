@@ -347,6 +347,11 @@ func (s *Server) handleCreateExport(w http.ResponseWriter, r *http.Request, u *m
 	if err := bad.err("The export request is not valid", "Yêu cầu trích xuất không hợp lệ"); err != nil {
 		return err
 	}
+	for _, id := range in.Cameras {
+		if err := s.playbackShared(r, id, from, to); err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
+			return err // an unknown camera is export's to report, with the others
+		}
+	}
 	res, err := export.Export(r.Context(), *s.deps.Exports, export.Request{
 		CameraIDs: in.Cameras, Stream: in.Stream, From: from, To: to,
 		User: u.Name, Reason: reason, Case: kase, Remote: remoteHost(r),

@@ -43,7 +43,11 @@ func (s *Server) liveView(r *http.Request, u *matthan.User, transport string) (s
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := s.deps.Store.Camera(r.Context(), id); err != nil {
+	c, err := s.deps.Store.Camera(r.Context(), id)
+	if err != nil {
+		return "", "", err
+	}
+	if err := sharedAt(c, matthan.AccessLive, s.now()); err != nil {
 		return "", "", err
 	}
 	return id, role, s.auditPlayback(r, u, "live."+transport, id, role, "")

@@ -148,6 +148,9 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request, u *matthan.U
 	if err != nil {
 		return err
 	}
+	if err := s.playbackShared(r, id, from, to); err != nil {
+		return err
+	}
 	clip, err := playback.Open(r.Context(), s.deps.Recordings, s.deps.RecordingsDir, id, stream, from, to)
 	if err != nil {
 		return err
@@ -227,6 +230,9 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request, u *matt
 				fmt.Sprintf("Phải là số điểm ảnh, tối đa %d", playback.MaxThumbnailWidth))
 		}
 	}
+	if err := s.playbackShared(r, id, at, at); err != nil {
+		return err
+	}
 	jpeg, err := playback.Thumbnail(r.Context(), s.deps.Recordings, s.deps.RecordingsDir, id, stream, at,
 		playback.ThumbnailOptions{FFmpeg: s.deps.FFmpeg, Width: width})
 	if err != nil {
@@ -252,6 +258,9 @@ func (s *Server) handleHLSPlaylist(w http.ResponseWriter, r *http.Request, u *ma
 	}
 	from, to, err := queryRange(r.URL.Query())
 	if err != nil {
+		return err
+	}
+	if err := s.playbackShared(r, id, from, to); err != nil {
 		return err
 	}
 	pl, err := playback.NewPlaylist(r.Context(), s.deps.Recordings, s.deps.RecordingsDir, id, stream, from, to)

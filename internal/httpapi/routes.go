@@ -13,13 +13,20 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Camera registry. Reading is open to every role; reading the list is
 	// not an access to video, so it is not audited. Changes are admin-only
 	// and audited.
-	mux.Handle("GET /api/cameras", s.auth(anyRole, s.handleListCameras))
+	mux.Handle("GET /api/cameras", s.auth(canRead, s.handleListCameras))
 	mux.Handle("POST /api/cameras", s.auth(adminOnly, s.handleCreateCamera))
-	mux.Handle("GET /api/cameras/{id}", s.auth(anyRole, s.handleGetCamera))
+	mux.Handle("GET /api/cameras/{id}", s.auth(canRead, s.handleGetCamera))
 	mux.Handle("PUT /api/cameras/{id}", s.auth(adminOnly, s.handleUpdateCamera))
 	mux.Handle("DELETE /api/cameras/{id}", s.auth(adminOnly, s.handleDeleteCamera))
-	mux.Handle("GET /api/cameras/{id}/health", s.auth(anyRole, s.handleCameraHealth))
+	mux.Handle("GET /api/cameras/{id}/health", s.auth(canRead, s.handleCameraHealth))
 	mux.Handle("POST /api/cameras/test", s.auth(adminOnly, s.handleTestCamera)) // one test connection, audited
+	mux.Handle("POST /api/cameras/{id}/approval", s.auth(canPlayBack, s.handleApproval)) // the police approve a contributed camera
+
+	// A contributor's own cameras (contributors.go): register, share, see every access.
+	mux.Handle("GET /api/my/cameras", s.auth(canOwn, s.handleMyCameras))
+	mux.Handle("POST /api/my/cameras", s.auth(canOwn, s.handleRegisterCamera))
+	mux.Handle("PUT /api/my/cameras/{id}/sharing", s.auth(canOwn, s.handleSetSharing))
+	mux.Handle("GET /api/my/access", s.auth(canOwn, s.handleMyAccess))
 
 	// Live video in the browser (internal/live). Every role watches live;
 	// each view is audited (live.webrtc, live.mse) before video flows.
@@ -86,6 +93,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/events/{id}/snapshot.jpg", s.auth(canPlayBack, s.handleEventSnapshot))
 	mux.Handle("POST /api/events/{id}/review", s.auth(canPlayBack, s.handleReviewEvent))
 
-	mux.Handle("GET /api/presets", s.auth(anyRole, s.handlePresets))
+	mux.Handle("GET /api/presets", s.auth(canRead, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))
 }

@@ -251,11 +251,13 @@ type streamSpec struct {
 	source             matthan.SourceMode
 	url                string
 	username, password string
-	enabled            bool
+	enabled            bool   // switched on, approved and shared: Camera.Active
+	offEN, offVI       string // why not, when not
 }
 
 func specOf(c *matthan.Camera, role matthan.StreamRole) streamSpec {
-	sp := streamSpec{source: c.Source, username: c.Username, password: c.Password, enabled: c.Enabled}
+	sp := streamSpec{source: c.Source, username: c.Username, password: c.Password, enabled: c.Active()}
+	sp.offEN, sp.offVI = c.InactiveReason()
 	if c.Source == matthan.SourcePull {
 		sp.url = c.StreamURL(role)
 	}
@@ -359,7 +361,7 @@ func stopAll(sups []*supervisor) {
 func initialHealth(spec streamSpec) (matthan.StreamState, string, string) {
 	switch {
 	case !spec.enabled:
-		return matthan.StateDisabled, reasonDisabled, reasonDisabledVI
+		return matthan.StateDisabled, spec.offEN, spec.offVI
 	case spec.source == matthan.SourcePush:
 		return matthan.StateOffline, reasonWaitPush, reasonWaitPushVI
 	default:
@@ -438,7 +440,7 @@ func (m *Manager) PushCredentials(cameraID string) (user, pass string, ok bool) 
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	c := m.cams[cameraID]
-	if c == nil || c.cam.Source != matthan.SourcePush || !c.cam.Enabled {
+	if c == nil || c.cam.Source != matthan.SourcePush || !c.cam.Active() {
 		return "", "", false
 	}
 	return c.cam.Username, c.cam.Password, true
@@ -472,10 +474,9 @@ func (m *Manager) StartPush(cameraID string, role matthan.StreamRole, remote str
 		return nil, nil, matthan.Errorf(matthan.EFORBIDDEN,
 			"this camera is not set up to push its video",
 			"camera này không được cấu hình để đẩy hình lên")
-	case !cam.Enabled:
-		return nil, nil, matthan.Errorf(matthan.EFORBIDDEN,
-			"this camera is switched off in the registry",
-			"camera này đang bị tắt trong danh sách quản lý")
+	case !cam.Active():
+		en, vi := cam.InactiveReason()
+		return nil, nil, matthan.Errorf(matthan.EFORBIDDEN, en, vi)
 	case sup == nil:
 		return nil, nil, matthan.Errorf(matthan.EINTERNAL,
 			"the node is not ingesting video right now",

@@ -477,6 +477,4 @@ const (
 	reasonStreamingVI  = "đang nhận hình"
 	reasonWaitPush     = "waiting for the camera to push"
 	reasonWaitPushVI   = "đang chờ camera đẩy hình lên"
-	reasonDisabled     = "the camera is switched off in the registry"
-	reasonDisabledVI   = "camera đang bị tắt trong danh sách quản lý"
 )

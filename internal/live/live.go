@@ -167,6 +167,21 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// EndCamera ends every live session of a camera now: its owner stopped
+// sharing its live view. It returns how many were ended.
+func (s *Server) EndCamera(cameraID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, ss := range s.sessions {
+		if ss.info.CameraID == cameraID {
+			ss.cancel()
+			n++
+		}
+	}
+	return n
+}
+
 // Sessions returns how many viewers are watching now.
 func (s *Server) Sessions() int {
 	s.mu.Lock()

@@ -302,3 +302,32 @@ func TestNewRejectsBadICEConfig(t *testing.T) {
 		t.Error("New accepted no hub source")
 	}
 }
+
+// TestEndCamera: when a camera's owner stops sharing its live view, its
+// viewers are cut at once; another camera's viewers go on.
+func TestEndCamera(t *testing.T) {
+	a, b := media.NewHub(), media.NewHub()
+	startFeeder(t, a, media.H264, true)
+	startFeeder(t, b, media.H264, true)
+	env := newTestEnv(t, hubMap{"cam-001/main": a, "cam-002/main": b}, ICEConfig{})
+	ca := dialMSE(t, env, "cam-001", "main")
+	readHeader(t, ca)
+	cb := dialMSE(t, env, "cam-002", "main")
+	readHeader(t, cb)
+	eventually(t, 3*time.Second, "two viewers", func() bool { return env.srv.Sessions() == 2 })
+	if n := env.srv.EndCamera("cam-001"); n != 1 {
+		t.Fatalf("EndCamera ended %d sessions, want 1", n)
+	}
+	eventually(t, 3*time.Second, "cam-001's viewer cut, cam-002's kept", func() bool {
+		l := env.srv.List()
+		return len(l) == 1 && l[0].CameraID == "cam-002" && a.Subscribers() == 0
+	})
+	for {
+		if _, _, err := ca.Read(t.Context()); err != nil {
+			break // the socket was closed
+		}
+	}
+	if typ, _ := readMessage(t, cb); typ != websocket.MessageBinary {
+		t.Error("the other camera's viewer stopped getting video")
+	}
+}

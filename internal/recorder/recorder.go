@@ -253,7 +253,7 @@ func (r *Recorder) reconcile(ctx context.Context, id string, cam *matthan.Camera
 	if cam != nil {
 		roles = recordedRoles(cam)
 		for _, role := range roles {
-			if cam.Enabled {
+			if cam.Active() {
 				want[key{id, role}] = true
 			}
 		}
@@ -277,10 +277,12 @@ func (r *Recorder) reconcile(ctx context.Context, id string, cam *matthan.Camera
 	for _, role := range roles {
 		k := key{id, role}
 		r.tracked[k] = true
-		if !cam.Enabled {
+		if !cam.Active() {
 			// Ingest says "disabled" on the bus when a camera is switched
-			// off while running; at start-up only the registry says so.
-			r.setGap(ctx, k, matthan.GapDisabled, r.cfg.Clock.Now(), "the camera is disabled in the registry")
+			// off (or its sharing stopped) while running; at start-up only
+			// the registry says so.
+			why, _ := cam.InactiveReason()
+			r.setGap(ctx, k, matthan.GapDisabled, r.cfg.Clock.Now(), why)
 		}
 	}
 	for k := range want {

@@ -12,13 +12,16 @@ import (
 
 const cameraColumns = `id, name, area, address, latitude, longitude,
 	owner_kind, owner_name, owner_contact, source, main_url, sub_url,
-	username, password_sealed, enabled, record_sub, retain_days, quota_bytes, tags, notes, created_at, updated_at`
+	username, password_sealed, enabled, record_sub, retain_days, quota_bytes, tags, notes,
+	contributor, approval, approval_note, sharing, direction, created_at, updated_at`
 
-// cameraRow is a camera's column values as stored: tags in JSON, the
-// password sealed.
+// cameraRow is a camera's column values as stored: tags and sharing in
+// JSON, the password sealed, the zero approval and sharing made explicit.
 type cameraRow struct {
 	tags     string
 	password []byte
+	approval string
+	sharing  string
 }
 
 func (db *DB) encodeCamera(c *matthan.Camera) (cameraRow, error) {
@@ -39,7 +42,19 @@ func (db *DB) encodeCamera(c *matthan.Camera) (cameraRow, error) {
 			return cameraRow{}, fmt.Errorf("seal password: %w", err)
 		}
 	}
-	return cameraRow{tags: string(j), password: sealed}, nil
+	approval := c.Approval
+	if approval == "" {
+		approval = matthan.ApprovalApproved
+	}
+	sharing := c.Sharing
+	if sharing.Mode == "" {
+		sharing.Mode = matthan.ShareLive
+	}
+	sj, err := json.Marshal(sharing)
+	if err != nil {
+		return cameraRow{}, fmt.Errorf("sharing: %w", err)
+	}
+	return cameraRow{tags: string(j), password: sealed, approval: string(approval), sharing: string(sj)}, nil
 }
 
 func errCameraIDRequired() error {
@@ -60,10 +75,11 @@ func (db *DB) CreateCamera(ctx context.Context, c *matthan.Camera) error {
 	}
 	now := db.stamp()
 	_, err = db.write.ExecContext(ctx, `INSERT INTO cameras (`+cameraColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
 		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
-		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes, toMicros(now), toMicros(now))
+		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes,
+		c.Contributor, row.approval, c.ApprovalNote, row.sharing, c.Direction, toMicros(now), toMicros(now))
 	if isUniqueViolation(err) {
 		return matthan.Errorf(matthan.ECONFLICT,
 			fmt.Sprintf("camera %q already exists", c.ID),
@@ -104,6 +120,9 @@ func (db *DB) Cameras(ctx context.Context, f matthan.CameraFilter) ([]*matthan.C
 	if f.Enabled != nil {
 		c.add("enabled = ?", *f.Enabled)
 	}
+	if f.Contributor != "" {
+		c.add("contributor = ?", f.Contributor)
+	}
 	q := `SELECT ` + cameraColumns + ` FROM cameras` + c.where()
 	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id`, c.args...)
 	if err != nil {
@@ -124,13 +143,19 @@ func (db *DB) scanCameras(rows *sql.Rows) ([]*matthan.Camera, error) {
 			c                    matthan.Camera
 			ownerKind, source    string
 			sealed               []byte
-			tags                 string
+			tags, approval       string
+			sharing              string
 			createdAt, updatedAt int64
 		)
 		if err := rows.Scan(&c.ID, &c.Name, &c.Area, &c.Address, &c.Latitude, &c.Longitude,
 			&ownerKind, &c.Owner.Name, &c.Owner.Contact, &source, &c.MainURL, &c.SubURL,
-			&c.Username, &sealed, &c.Enabled, &c.RecordSub, &c.RetainDays, &c.QuotaBytes, &tags, &c.Notes, &createdAt, &updatedAt); err != nil {
+			&c.Username, &sealed, &c.Enabled, &c.RecordSub, &c.RetainDays, &c.QuotaBytes, &tags, &c.Notes,
+			&c.Contributor, &approval, &c.ApprovalNote, &sharing, &c.Direction, &createdAt, &updatedAt); err != nil {
 			return nil, err
+		}
+		c.Approval = matthan.Approval(approval)
+		if err := json.Unmarshal([]byte(sharing), &c.Sharing); err != nil {
+			return nil, fmt.Errorf("camera %q: sharing: %w", c.ID, err)
 		}
 		c.Owner.Kind = matthan.OwnerKind(ownerKind)
 		c.Source = matthan.SourceMode(source)
@@ -169,13 +194,14 @@ func (db *DB) UpdateCamera(ctx context.Context, c *matthan.Camera) error {
 			name = ?, area = ?, address = ?, latitude = ?, longitude = ?,
 			owner_kind = ?, owner_name = ?, owner_contact = ?, source = ?, main_url = ?, sub_url = ?,
 			username = ?, password_sealed = ?, enabled = ?, record_sub = ?, retain_days = ?, quota_bytes = ?,
-			tags = ?, notes = ?,
+			tags = ?, notes = ?, contributor = ?, approval = ?, approval_note = ?, sharing = ?, direction = ?,
 			updated_at = MAX(?, updated_at + 1)
 		WHERE id = ?
 		RETURNING created_at, updated_at`,
 		c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
 		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
 		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes,
+		c.Contributor, row.approval, c.ApprovalNote, row.sharing, c.Direction,
 		toMicros(db.stamp()), c.ID).Scan(&createdAt, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errCameraNotFound(c.ID)

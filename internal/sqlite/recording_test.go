@@ -79,7 +79,9 @@ func TestMigrateFromInitialSchema(t *testing.T) {
 	want := matthan.Camera{ID: "cam-001", Name: "Chợ", Area: "Khóm 1", Address: "1 Lê Lợi", Latitude: 10.5, Longitude: 105.5,
 		Owner: matthan.Owner{Kind: matthan.OwnerShop, Name: "Cô Ba", Contact: "0901"}, Source: matthan.SourcePull,
 		MainURL: "rtsp://10.0.0.5/101", SubURL: "rtsp://10.0.0.5/102", Username: "admin", Password: "cam-pw",
-		Enabled: true, RecordSub: false, Tags: []string{"chợ"}, Notes: "n", CreatedAt: created, UpdatedAt: created}
+		Enabled: true, RecordSub: false, Tags: []string{"chợ"}, Notes: "n", CreatedAt: created, UpdatedAt: created,
+		// A camera from before contributions is the ward's own.
+		Approval: matthan.ApprovalApproved, Sharing: matthan.Sharing{Mode: matthan.ShareLive}}
 	if !c.CreatedAt.Equal(created) || !c.UpdatedAt.Equal(created) {
 		t.Errorf("migrated camera times = %v, %v; want %v", c.CreatedAt, c.UpdatedAt, created)
 	}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) matthan.Store) {
 	tests := []subtest[matthan.Store]{
 		{"CameraRoundTrip", testCameraRoundTrip},
 		{"CameraMinimal", testCameraMinimal},
+		{"CameraShared", testCameraShared},
 		{"CameraUpdate", testCameraUpdate},
 		{"CameraFilters", testCameraFilters},
 		{"CameraNotFound", testCameraNotFound},
@@ -114,9 +115,49 @@ func sameCamera(t *testing.T, got, want *matthan.Camera) {
 	if len(w.Tags) == 0 {
 		w.Tags = []string{}
 	}
+	// A camera stored with no approval or sharing is the ward's own: it
+	// comes back approved and shared live.
+	if w.Approval == "" {
+		w.Approval = matthan.ApprovalApproved
+	}
+	if w.Sharing.Mode == "" {
+		w.Sharing.Mode = matthan.ShareLive
+	}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("camera %s:\n got %+v\nwant %+v", want.ID, g, w)
 	}
+}
+
+// testCameraShared: a contributed camera keeps its owner's account, its
+// approval and the owner's sharing choice and direction.
+func testCameraShared(t *testing.T, s matthan.Store) {
+	ctx := t.Context()
+	c := fullCamera("cam-002")
+	north := 15.5
+	c.Contributor, c.Approval, c.ApprovalNote, c.Direction = "nha-co-ba", matthan.ApprovalPending, "chờ kiểm tra", &north
+	c.Sharing = matthan.Sharing{Mode: matthan.ShareRecordings, Paused: true, Windows: []matthan.TimeWindow{{From: "22:00", To: "06:00"}}}
+	if err := s.CreateCamera(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateCamera(ctx, fullCamera("cam-003")); err != nil {
+		t.Fatal(err)
+	}
+	if mine, err := s.Cameras(ctx, matthan.CameraFilter{Contributor: "nha-co-ba"}); err != nil || len(mine) != 1 || mine[0].ID != "cam-002" {
+		t.Fatalf("the contributor's cameras: %v, %v", mine, err)
+	}
+	got, err := s.Camera(ctx, "cam-002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCamera(t, got, c)
+	c.Approval, c.Sharing, c.Direction = matthan.ApprovalApproved, matthan.Sharing{Mode: matthan.ShareRevoked}, nil
+	if err := s.UpdateCamera(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Camera(ctx, "cam-002"); err != nil {
+		t.Fatal(err)
+	}
+	sameCamera(t, got, c)
 }
 
 func testCameraRoundTrip(t *testing.T, s matthan.Store) {
