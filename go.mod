@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/bluenviron/gortsplib/v5 v5.3.1
 	github.com/bluenviron/mediacommon/v2 v2.9.3
+	github.com/go-pdf/fpdf v0.9.0
 	github.com/pion/rtp v1.10.6
 	modernc.org/sqlite v1.62.0
 )

@@ -26,6 +26,7 @@ import (
 	"matthan/internal/ingest"
 	"matthan/internal/live"
 	"matthan/internal/media"
+	"matthan/internal/pdf"
 	"matthan/internal/recorder"
 	"matthan/internal/retention"
 	"matthan/internal/rtsp"
@@ -159,15 +160,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Boxes:              boxes,
 		AnalyticsSettings:  store,
 		OnAnalyticsChanged: n.analyticsChanged,
-		Events:             store,
-		EventsDir:          EventsDir(cfg.Data),
-		Sessions:           n.Sessions,
-		Recordings:         recordings,
-		RecordingsDir:      cfg.RecordDir(),
-		Exports:            exports,
-		Storage:            n.Retention,
-		Clocks:             clocks,
-		Log:                log.With("component", "http"),
+		Donations: &httpapi.Donations{Store: store, Ward: pdf.Ward{Name: cfg.Ward.Name, Authority: cfg.Ward.Authority,
+			City: cfg.Ward.City, Signer: cfg.Ward.Signer, SignerTitle: cfg.Ward.SignerTitle}},
+		Events:        store,
+		EventsDir:     EventsDir(cfg.Data),
+		Sessions:      n.Sessions,
+		Recordings:    recordings,
+		RecordingsDir: cfg.RecordDir(),
+		Exports:       exports,
+		Storage:       n.Retention,
+		Clocks:        clocks,
+		Log:           log.With("component", "http"),
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP)
 	if err != nil {
@@ -176,6 +179,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	screen, err := web.New(web.Deps{
 		Store: store, Status: n.Ingest, Recordings: recordings, Bus: n.Bus, Layouts: store,
 		AnalyticsSettings: store, AnalyticsOn: n.Analytics != nil, Alerts: store,
+		Donations: &web.Donations{Store: store, Ward: cfg.Ward.Name},
 		User: func(r *http.Request) (*matthan.User, error) {
 			u, _, err := n.Sessions.User(r)
 			return u, err

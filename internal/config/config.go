@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config holds every option of a node.
@@ -35,6 +37,17 @@ type Config struct {
 	Live      Live
 	UI        UI
 	Analytics Analytics
+	Ward      Ward
+}
+
+// Ward names the ward on the documents the node prints (thank-you letters
+// for donations, notices) and on its public transparency page.
+type Ward struct {
+	Name        string // e.g. "Phường An Bình"
+	Authority   string // the issuing body at the top left of a document, e.g. "UBND PHƯỜNG AN BÌNH"
+	City        string // the place in a document's date line, e.g. "TP. Cần Thơ"
+	Signer      string // who signs documents, e.g. "Trần Minh Tâm"
+	SignerTitle string // their title above the signature, e.g. "CHỦ TỊCH"
 }
 
 // Analytics tunes street analytics (internal/analytics).
@@ -142,6 +155,11 @@ var options = []option{
 	{"analytics.webhook-secret", "", "secret that signs webhook bodies (HMAC-SHA256)", func(c *Config) any { return &c.Analytics.WebhookSecret }},
 	{"analytics.keep-days", "365", "days an analytics event nobody reviewed is kept, with its snapshot (reviewed events are labels and stay)", func(c *Config) any { return &c.Analytics.KeepDays }},
 	{"analytics.mqtt", "", "MQTT broker for events, e.g. tcp://127.0.0.1:1883 (topics matthan/CAMERA/TYPE)", func(c *Config) any { return &c.Analytics.MQTT }},
+	{"ward.name", "Phường An Bình", "the ward's name, on documents and the public transparency page", func(c *Config) any { return &c.Ward.Name }},
+	{"ward.authority", "UBND PHƯỜNG AN BÌNH", "the body that issues the ward's documents, at their top left (e.g. UBND PHƯỜNG … or CÔNG AN PHƯỜNG …)", func(c *Config) any { return &c.Ward.Authority }},
+	{"ward.city", "TP. Cần Thơ", "the place written in a document's date line (\"TP. Cần Thơ, ngày 27 tháng 11 năm 2026\")", func(c *Config) any { return &c.Ward.City }},
+	{"ward.signer", "Trần Minh Tâm", "who signs the ward's documents (the chairperson or the police chief)", func(c *Config) any { return &c.Ward.Signer }},
+	{"ward.signer-title", "CHỦ TỊCH", "the signer's title above the signature (e.g. CHỦ TỊCH, TRƯỞNG CÔNG AN PHƯỜNG)", func(c *Config) any { return &c.Ward.SignerTitle }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
@@ -397,11 +415,22 @@ func (c *Config) Validate() error {
 	if d := c.Session.Lifetime; d < time.Minute || d < c.Session.IdleTimeout {
 		bad("session.lifetime", "must be at least 1m and not less than session.idle-timeout (%s), got %s", c.Session.IdleTimeout, d)
 	}
+	for key, v := range map[string]string{"ward.name": c.Ward.Name, "ward.authority": c.Ward.Authority, "ward.city": c.Ward.City,
+		"ward.signer": c.Ward.Signer, "ward.signer-title": c.Ward.SignerTitle} {
+		if n := utf8.RuneCountInString(strings.TrimSpace(v)); n == 0 || n > maxWardText {
+			bad(key, "must be 1 to %d characters (it is printed on documents)", maxWardText)
+		} else if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			bad(key, "must be one line of text")
+		}
+	}
 	if c.Export.Keep < minExportKeep {
 		bad("export.keep", "must be at least %s (a year), got %s", minExportKeep, c.Export.Keep)
 	}
 	return errors.Join(errs...)
 }
+
+// maxWardText keeps the ward's names short enough for a document's header.
+const maxWardText = 80
 
 // minExportKeep is the shortest time evidence packages are kept: footage
 // used for a fine must stay usable for a year (export.MinKeep).

@@ -69,6 +69,9 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--admin-password", "short"}, want: "admin-password"},
 		{args: []string{"--export.keep", "720h"}, want: "export.keep"},
 		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
+		{args: []string{"--ward.authority", " "}, want: "ward.authority"},
+		{env: map[string]string{"MATTHAN_WARD_SIGNER_TITLE": strings.Repeat("Ư", 81)}, want: "ward.signer-title"},
+		{file: `{"ward": {"name": "Phường\nAn Bình"}}`, want: "ward.name"},
 	} {
 		args := tc.args
 		if tc.file != "" {
@@ -90,6 +93,25 @@ func TestDefaultsAreValid(t *testing.T) {
 	c := Default()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if c.Ward.Authority != "UBND PHƯỜNG AN BÌNH" || c.Ward.City != "TP. Cần Thơ" {
+		t.Errorf("ward defaults %+v", c.Ward)
+	}
+}
+
+func TestWardFromFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(f, []byte(`{"ward": {"name": "Phường Tân Lộc", "authority": "CÔNG AN PHƯỜNG TÂN LỘC", "signer-title": "TRƯỞNG CÔNG AN PHƯỜNG"}}`), 0o600)
+	c, err := load(t, []string{"--config", f, "--ward.signer", "Lê Văn Hùng"}, nil)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Ward{Name: "Phường Tân Lộc", Authority: "CÔNG AN PHƯỜNG TÂN LỘC", City: "TP. Cần Thơ", Signer: "Lê Văn Hùng", SignerTitle: "TRƯỞNG CÔNG AN PHƯỜNG"}
+	if c.Ward != want {
+		t.Errorf("ward %+v, want %+v", c.Ward, want)
 	}
 }
 

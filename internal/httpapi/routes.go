@@ -93,6 +93,23 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/events/{id}/snapshot.jpg", s.auth(canPlayBack, s.handleEventSnapshot))
 	mux.Handle("POST /api/events/{id}/review", s.auth(canPlayBack, s.handleReviewEvent))
 
+	// The donation ledger (xã hội hóa, donations.go): donors and their
+	// contacts are read by admins and officers; the administrator keeps the
+	// books, every change audited (donation.*, cost.*). The public sees
+	// only totals, on the web's /transparency page.
+	mux.Handle("GET /api/donations", s.auth(canReadLedger, s.handleListDonations))
+	mux.Handle("POST /api/donations", s.auth(adminOnly, s.handleCreateDonation))
+	mux.Handle("GET /api/donations/totals", s.auth(canReadLedger, s.handleLedgerTotals))
+	mux.Handle("GET /api/donations/{id}", s.auth(canReadLedger, s.handleGetDonation))
+	mux.Handle("PUT /api/donations/{id}", s.auth(adminOnly, s.handleUpdateDonation))
+	mux.Handle("DELETE /api/donations/{id}", s.auth(adminOnly, s.handleDeleteDonation))
+	mux.Handle("GET /api/donations/{id}/letter.pdf", s.auth(canReadLedger, s.handleDonationLetter))
+	mux.Handle("GET /api/costs", s.auth(canReadLedger, s.handleListCosts))
+	mux.Handle("POST /api/costs", s.auth(adminOnly, s.handleCreateCost))
+	mux.Handle("GET /api/costs/{id}", s.auth(canReadLedger, s.handleGetCost))
+	mux.Handle("PUT /api/costs/{id}", s.auth(adminOnly, s.handleUpdateCost))
+	mux.Handle("DELETE /api/costs/{id}", s.auth(adminOnly, s.handleDeleteCost))
+
 	mux.Handle("GET /api/presets", s.auth(canRead, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))
 }

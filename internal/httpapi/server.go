@@ -82,6 +82,9 @@ type Deps struct {
 	// answer 404.
 	Events    matthan.EventStore
 	EventsDir string
+	// Donations is the donation ledger (xã hội hóa) and the ward's names
+	// for its thank-you letters; nil: the ledger routes answer 404.
+	Donations *Donations
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.

@@ -58,7 +58,8 @@ var funcs = template.FuncMap{
 // messages maps a key to its Vietnamese and English text. Each page keeps
 // its own keys, with its prefix, in its own file.
 var messages = merge(commonMessages, wallMessages, mapMessages, healthMessages,
-	playbackMessages, cameraMessages, accountMessages, eventsPageMessages, rulesMessages)
+	playbackMessages, cameraMessages, accountMessages, eventsPageMessages, rulesMessages,
+	donationMessages, transparencyMessages)
 
 func merge(sets ...map[string][2]string) map[string][2]string {
 	out := map[string][2]string{}

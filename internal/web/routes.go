@@ -22,6 +22,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.accountRoutes(mux)
 	s.eventsPageRoutes(mux)
 	s.rulesRoutes(mux)
+	s.donationRoutes(mux) // the ledger, and the public /transparency page
 }
 
 func anyRole(matthan.Role) bool { return true }

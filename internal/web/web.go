@@ -51,6 +51,9 @@ type Deps struct {
 	// matthan.DefaultAlertSubscription. The account page saves the choice
 	// through the API (PUT /api/me/alerts).
 	Alerts matthan.AlertSubscriptionStore
+	// Donations is the donation ledger and the ward's name (nil: the
+	// ledger page and the public /transparency page say none is kept).
+	Donations *Donations
 
 	// User returns the signed-in user of a request (the session cookie),
 	// or an EUNAUTHORIZED error. CSRFToken is that session's token, which
