@@ -51,6 +51,10 @@ func Demo(ctx context.Context, cfg config.Config, opts DemoOptions, version stri
 		n.close()
 		return err
 	}
+	if err := seedCommunity(ctx, n, cams.Cameras()); err != nil {
+		n.close()
+		return err
+	}
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
 
@@ -88,6 +92,8 @@ func printDemoBanner(w io.Writer, n *Node) {
 	fmt.Fprintf(w, `
 Mắt Thần is running / Mắt Thần đang chạy
   Screen / Màn hình trực:    %[1]s/               user admin, password %[2]s
+  Camera owner / Chủ camera: %[1]s/my             user %[6]s, password %[7]s
+  Transparency / Minh bạch:  %[1]s/transparency   (public: donations and the cameras they funded)
   Cameras / Camera (JSON):   %[1]s/api/cameras
   Metrics (Prometheus):      %[1]s/metrics
   Health / Kiểm tra:         %[1]s/healthz
@@ -97,7 +103,7 @@ Mắt Thần is running / Mắt Thần đang chạy
                              footage goes first to keep 5%% of the disk free)
 Press Ctrl+C to stop / Nhấn Ctrl+C để dừng.
 
-`, host, pw, displayAddr(n.RTSPAddr()), n.Config.Data, n.Config.RecordDir())
+`, host, pw, displayAddr(n.RTSPAddr()), n.Config.Data, n.Config.RecordDir(), demoContributor, demoContributorPassword(n.Config.Data))
 }
 
 // reportStreaming says once how long it took until every camera streamed.
