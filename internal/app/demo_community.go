@@ -68,7 +68,9 @@ func seedCommunity(ctx context.Context, n *Node, cams []matthan.Camera) error {
 		ids[i] = c.ID
 	}
 	half := ids[:(len(ids)+1)/2]
-	day := func(daysAgo int) string { return time.Now().In(matthan.Vietnam).AddDate(0, 0, -daysAgo).Format("2006-01-02") }
+	day := func(daysAgo int) string {
+		return time.Now().In(matthan.Vietnam).AddDate(0, 0, -daysAgo).Format("2006-01-02")
+	}
 	donations := []*matthan.Donation{
 		{Donor: matthan.Donor{Kind: matthan.DonorCompany, Name: "Công ty TNHH Thương mại Minh Phát", Address: "45 Trần Hưng Đạo", Contact: "0292 3811 222"},
 			Kind: matthan.DonationMoney, AmountVND: 120_000_000, Date: day(90), Purpose: "Mua và lắp camera giám sát đường phố",
