@@ -63,7 +63,7 @@ func TestRulesEditorInBrowser(t *testing.T) {
 	wait := func(js string) {
 		t.Helper()
 		var err error
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			var ok bool
 			if ok, err = chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
 				return
