@@ -85,7 +85,7 @@ func (s *Server) alertSubscription(ctx context.Context, user string) *matthan.Al
 	return sub
 }
 
-// handleEvents streams alerts as server-sent events: first every camera
+// handleEvents streams alerts to staff as server-sent events: first every camera
 // that is down now, then each change of health as it happens, and, for
 // officers and admins, each analytics event as it fires or changes, marked
 // whether it alerts this user (their subscription, read anew for each
@@ -103,6 +103,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	if !staff(u.Role) {
+		// A contributor hears nothing here: health and analytics are about
+		// the ward's cameras (their own cameras' state is on /my).
+		quiet(ctx, w, flusher)
+		return
+	}
 	var events, analytics <-chan matthan.Event
 	if s.deps.Bus != nil {
 		var cancel func()
@@ -215,5 +221,28 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		flusher.Flush()
+	}
+}
+
+// quiet holds an event stream open with nothing in it, so the page's
+// script does not keep reconnecting.
+func quiet(ctx context.Context, w http.ResponseWriter, flusher http.Flusher) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	fmt.Fprint(w, ": ready\n\n")
+	flusher.Flush()
+	keepalive := time.NewTicker(25 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-keepalive.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
 	}
 }

@@ -41,7 +41,7 @@ var healthMessages = map[string][2]string{
 
 func (s *Server) healthRoutes(mux *http.ServeMux) {
 	h := &healthPage{s: s, uptimes: map[string]cachedUptime{}}
-	mux.Handle("GET /health", s.signedIn(anyRole, h.page))
+	mux.Handle("GET /health", s.signedIn(staff, h.page))
 	// The table alone, for the page's script to refresh it.
 	mux.Handle("GET /ui/health", h.rows())
 }

@@ -35,7 +35,7 @@ var mapMessages = map[string][2]string{
 }
 
 func (s *Server) mapRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /map", s.signedIn(anyRole, s.mapPage))
+	mux.Handle("GET /map", s.signedIn(staff, s.mapPage))
 }
 
 // mapData is the map page's data; Page goes into the page as JSON, so the

@@ -104,9 +104,9 @@ type playbackConfig struct {
 }
 
 func (s *Server) playbackRoutes(mux *http.ServeMux) {
-	// Any role reaches the handler, so a viewer gets a page that says why
+	// Every staff role reaches the handler, so a viewer gets a page that says why
 	// not rather than a bare "forbidden".
-	mux.Handle("GET /playback", s.signedIn(anyRole, s.playbackPage))
+	mux.Handle("GET /playback", s.signedIn(staff, s.playbackPage))
 }
 
 func (s *Server) playbackPage(r *http.Request, v *view) (string, error) {

@@ -23,6 +23,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.eventsPageRoutes(mux)
 	s.rulesRoutes(mux)
 	s.donationRoutes(mux) // the ledger, and the public /transparency page
+	s.portalRoutes(mux)   // contributors: /my; the police: /approvals
 }
 
 func anyRole(matthan.Role) bool { return true }

@@ -89,7 +89,7 @@ type LayoutStore interface {
 }
 
 func (s *Server) wallRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /{$}", s.signedIn(anyRole, s.wallPage))
+	mux.Handle("GET /{$}", s.signedIn(staff, s.wallPage))
 	mux.Handle("GET /ui/layouts", s.uiJSON(false, s.listLayouts))
 	mux.Handle("POST /ui/layouts", s.uiJSON(true, s.createLayout))
 	mux.Handle("PUT /ui/layouts/{id}", s.uiJSON(true, s.updateLayout))

@@ -130,6 +130,17 @@ type view struct {
 	Data   any
 	tr     func(key string) string
 	Status int // HTTP status; 0 means 200
+	// waiting counts the contributed cameras waiting for approval, for
+	// the nav of those who approve them (nil: not shown).
+	waiting func() int
+}
+
+// Waiting is the number of registrations waiting for approval (0 hides it).
+func (v *view) Waiting() int {
+	if v.waiting == nil {
+		return 0
+	}
+	return v.waiting()
 }
 
 // T translates a message key into the view's language.
@@ -148,6 +159,12 @@ func (s *Server) signedIn(allowed func(matthan.Role) bool, p page) http.Handler 
 			return
 		}
 		v := s.newView(w, r, u)
+		if !allowed(u.Role) && u.Role == matthan.RoleContributor {
+			// A contributor's pages are the portal: the ward's pages send
+			// them there rather than to an error.
+			http.Redirect(w, r, "/my", http.StatusSeeOther)
+			return
+		}
 		if !allowed(u.Role) {
 			s.renderError(w, r, v, http.StatusForbidden, v.T("err.forbidden"))
 			return
@@ -167,6 +184,9 @@ func (s *Server) newView(w http.ResponseWriter, r *http.Request, u *matthan.User
 		tr: func(key string) string { return translate(lang, key) }}
 	if u != nil && s.deps.CSRFToken != nil {
 		v.CSRF = s.deps.CSRFToken(r)
+	}
+	if u != nil && canPlayBack(u.Role) {
+		v.waiting = func() int { return s.waitingApprovals(r) }
 	}
 	return v
 }
