@@ -135,25 +135,7 @@ func TestPortalFlowInBrowser(t *testing.T) {
 	e := portalEnv(t)
 	ctx, errs := testutil.Chromium(t, 90*time.Second)
 	defer testutil.NoPageErrors(t, errs)
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	wait := func(js string) {
-		t.Helper()
-		var err error
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			var ok bool
-			if ok, err = chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
-				return
-			}
-		}
-		t.Fatalf("waiting for %s: %v", js, err)
-	}
+	eval, wait := browserPage(t, ctx)
 	open := func(path, sel string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+path), chromedp.WaitVisible(sel)); err != nil {

@@ -52,25 +52,7 @@ func TestRulesEditorInBrowser(t *testing.T) {
 
 	ctx, errs := testutil.Chromium(t, time.Minute)
 	defer testutil.NoPageErrors(t, errs)
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	wait := func(js string) {
-		t.Helper()
-		var err error
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			var ok bool
-			if ok, err = chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
-				return
-			}
-		}
-		t.Fatalf("waiting for %s: %v", js, err)
-	}
+	eval, wait := browserPage(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/rules/cam-002"), chromedp.WaitVisible(`#rules-svg`)); err != nil {
 		t.Fatal(err)
 	}
