@@ -103,14 +103,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if !staff(u.Role) {
-		// A contributor hears nothing here: health and analytics are about
-		// the ward's cameras (their own cameras' state is on /my).
-		quiet(ctx, w, flusher)
-		return
-	}
+	// A contributor hears nothing here (an open stream with keepalives
+	// only): health and analytics are about the ward's cameras, and their
+	// own cameras' state is on /my.
+	forStaff := staff(u.Role)
 	var events, analytics <-chan matthan.Event
-	if s.deps.Bus != nil {
+	if s.deps.Bus != nil && forStaff {
 		var cancel func()
 		events, cancel = s.deps.Bus.Subscribe(matthan.TopicHealth, 64)
 		defer cancel()
@@ -121,11 +119,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			defer cancel()
 		}
 	}
-	cams, err := s.deps.Store.Cameras(ctx, matthan.CameraFilter{})
-	if err != nil {
-		s.log.ErrorContext(ctx, "events: cameras", "err", err)
-		http.Error(w, "cameras", http.StatusInternalServerError)
-		return
+	var cams []*matthan.Camera
+	if forStaff {
+		if cams, err = s.deps.Store.Cameras(ctx, matthan.CameraFilter{}); err != nil {
+			s.log.ErrorContext(ctx, "events: cameras", "err", err)
+			http.Error(w, "cameras", http.StatusInternalServerError)
+			return
+		}
 	}
 	names := map[string]string{}
 	byID := map[string]*matthan.Camera{}
@@ -221,28 +221,5 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		flusher.Flush()
-	}
-}
-
-// quiet holds an event stream open with nothing in it, so the page's
-// script does not keep reconnecting.
-func quiet(ctx context.Context, w http.ResponseWriter, flusher http.Flusher) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	fmt.Fprint(w, ": ready\n\n")
-	flusher.Flush()
-	keepalive := time.NewTicker(25 * time.Second)
-	defer keepalive.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-keepalive.C:
-			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
-				return
-			}
-			flusher.Flush()
-		}
 	}
 }
