@@ -106,6 +106,7 @@ type timedDetector struct {
 // stageCPU is what one camera's frames cost, per stage.
 type stageCPU struct {
 	frames, detections int
+	regions            int           // frames searched on motion regions only
 	step, detect       time.Duration // Camera.Step whole, and the detector inside it
 	motion             time.Duration // the same frames through a motion.Model alone
 }
@@ -129,13 +130,20 @@ type inprocResult struct {
 	DetectRunMS float64 `json:"detect_ms_per_run"`
 	RestMS      float64 `json:"track_rules_ms_per_frame"`
 	StepMS      float64 `json:"step_ms_per_frame"`
+	// RegionFrames are the frames searched on motion regions only (mode
+	// regions); ModelRuns are the model runs in all: whole-frame runs plus
+	// mosaic canvases, which hold MosaicTiles regions.
+	RegionFrames int `json:"region_frames"`
+	ModelRuns    int `json:"model_runs"`
+	MosaicTiles  int `json:"mosaic_tiles"`
 }
 
 // Modes of the in-process part.
 const (
-	modeGated = "gated"       // the product: the detector on motion, and a full pass every 5 s
-	modeEvery = "every-frame" // the baseline: the detector on every frame
-	modeStill = "gated-still" // gated, each camera's first frame repeated: a street where nothing moves
+	modeGated   = "gated"       // the product: the detector on motion, and a full pass every 5 s
+	modeEvery   = "every-frame" // the baseline: the detector on every frame
+	modeStill   = "gated-still" // gated, each camera's first frame repeated: a street where nothing moves
+	modeRegions = "regions"     // gated, frames with a little motion searched on its regions, 2×2 mosaics shared by the cameras
 )
 
 // runInproc feeds every camera's clip through pipeline.Camera.Step, one
@@ -144,12 +152,23 @@ func runInproc(ctx context.Context, clips []clip, cameras int, dets []analytics.
 	res := inprocResult{Mode: mode, Cameras: cameras}
 	stats := make([]stageCPU, cameras)
 	errs := make([]error, cameras)
+	var mosaic *detect.Mosaic
+	if mode == modeRegions {
+		// One mosaic for all cameras over all sessions, as a node has.
+		mosaic = detect.NewMosaic(newSharedPool(dets), detect.MosaicOptions{})
+	}
 	start := time.Now()
 	cpu0 := processCPU()
 	var wg sync.WaitGroup
 	for i := range cameras {
 		wg.Go(func() {
-			stats[i], errs[i] = runCamera(ctx, i, clips[i%len(clips)], dets[i%len(dets)], mode)
+			var det analytics.Detector = dets[i%len(dets)]
+			if mosaic != nil {
+				det = mosaic
+			}
+			// Cameras sharing a clip start at different points of it.
+			offset := (i / len(clips)) * 17
+			stats[i], errs[i] = runCamera(ctx, i, clips[i%len(clips)], offset, det, mode)
 		})
 	}
 	wg.Wait()
@@ -165,21 +184,28 @@ func runInproc(ctx context.Context, clips []clip, cameras int, dets []analytics.
 		sum.step += s.step
 		sum.detect += s.detect
 		sum.motion += s.motion
+		sum.regions += s.regions
 	}
 	res.Frames, res.Detections = sum.frames, sum.detections
+	res.RegionFrames, res.ModelRuns = sum.regions, sum.detections
+	if mosaic != nil {
+		st := mosaic.Stats()
+		res.ModelRuns = sum.detections - sum.regions + int(st.Runs)
+		res.MosaicTiles = int(st.Tiles)
+	}
 	// The separate motion pass is for the split only, not part of the cost.
 	res.CPUS = (cpu - sum.motion).Seconds()
 	res.FPSPerCore = float64(sum.frames) / res.CPUS
 	perFrame := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(sum.frames) }
 	res.StepMS, res.DetectMS, res.MotionMS = perFrame(sum.step), perFrame(sum.detect), perFrame(sum.motion)
 	res.RestMS = perFrame(sum.step - sum.detect - sum.motion)
-	if sum.detections > 0 {
-		res.DetectRunMS = sum.detect.Seconds() * 1000 / float64(sum.detections)
+	if res.ModelRuns > 0 {
+		res.DetectRunMS = sum.detect.Seconds() * 1000 / float64(res.ModelRuns)
 	}
 	return res, nil
 }
 
-func runCamera(ctx context.Context, i int, c clip, det analytics.Detector, mode string) (stageCPU, error) {
+func runCamera(ctx context.Context, i int, c clip, offset int, det analytics.Detector, mode string) (stageCPU, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var s stageCPU
@@ -188,7 +214,10 @@ func runCamera(ctx context.Context, i int, c clip, det analytics.Detector, mode 
 	if mode == modeEvery {
 		cfg.FullEvery = time.Nanosecond // every frame is a full pass
 	}
-	td := &timedDetector{det: det, cpu: &s.detect}
+	var td analytics.Detector = &timedDetector{det: det, cpu: &s.detect}
+	if rd, ok := det.(analytics.RegionDetector); ok {
+		td = &timedRegions{timedDetector{det: det, cpu: &s.detect}, rd}
+	}
 	cam, err := pipeline.New(cfg, pipeline.Deps{Hub: media.NewHub(), Detector: td})
 	if err != nil {
 		return s, err
@@ -196,9 +225,9 @@ func runCamera(ctx context.Context, i int, c clip, det analytics.Detector, mode 
 	base := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC) // 10:00 in Hà Nội: day settings
 	frame := func(k int) *analytics.Frame {
 		pts := time.Duration(k) * time.Second / frameFPS
-		bgr := c.frames[k]
+		bgr := c.frames[(k+offset)%len(c.frames)]
 		if mode == modeStill {
-			bgr = c.frames[0]
+			bgr = c.frames[offset%len(c.frames)]
 		}
 		return &analytics.Frame{CameraID: cfg.CameraID, At: base.Add(pts), PTS: pts, Width: frameW, Height: frameH, BGR: bgr}
 	}
@@ -212,6 +241,9 @@ func runCamera(ctx context.Context, i int, c clip, det analytics.Detector, mode 
 		s.frames++
 		if r.Detected {
 			s.detections++
+			if r.Regions != nil {
+				s.regions++
+			}
 		}
 	}
 	if st := cam.Stats(); st.Errors > 0 {
@@ -235,6 +267,51 @@ func (t *timedDetector) Detect(ctx context.Context, frames []*analytics.Frame) (
 }
 
 func (t *timedDetector) Close() error { return nil }
+
+// timedRegions is a timedDetector that also searches regions. A region
+// search's CPU on the camera's thread includes the canvas run when this
+// camera led it (other cameras' tiles too), and none when another did:
+// per camera the split is rough, summed over the cameras it is right.
+type timedRegions struct {
+	timedDetector
+	rd analytics.RegionDetector
+}
+
+func (t *timedRegions) MaxRegionSide(w, h int) int { return t.rd.MaxRegionSide(w, h) }
+
+func (t *timedRegions) DetectRegions(ctx context.Context, f *analytics.Frame, regions []analytics.Box) ([]analytics.Detection, error) {
+	t0 := threadCPU()
+	out, err := t.rd.DetectRegions(ctx, f, regions)
+	*t.cpu += threadCPU() - t0
+	return out, err
+}
+
+// sharedPool hands each call the next free session, as detect.Pool does
+// with sessions it makes itself.
+type sharedPool struct{ free chan analytics.Detector }
+
+func newSharedPool(dets []analytics.Detector) *sharedPool {
+	p := &sharedPool{free: make(chan analytics.Detector, len(dets))}
+	for _, d := range dets {
+		p.free <- d
+	}
+	return p
+}
+
+func (p *sharedPool) Detect(ctx context.Context, frames []*analytics.Frame) ([][]analytics.Detection, error) {
+	select {
+	case d := <-p.free:
+		defer func() { p.free <- d }()
+		return d.Detect(ctx, frames)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Size tells detect.Mosaic how many runs may go at once.
+func (p *sharedPool) Size() int { return cap(p.free) }
+
+func (p *sharedPool) Close() error { return nil } // the sessions' owner closes them
 
 // newDetectors makes n YOLOX detectors of one thread each.
 func newDetectors(n int) ([]analytics.Detector, func(), error) {

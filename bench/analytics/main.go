@@ -86,7 +86,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "report prefix (default bench/results/analytics-<time>)")
 	flag.Float64Var(&o.seconds, "seconds", 0, "inproc: seconds of each clip analysed (0: all)")
 	flag.IntVar(&o.cameras, "cameras", 0, "inproc: cameras, one goroutine each, clip i%clips (default: one per clip)")
-	flag.IntVar(&o.detectors, "detectors", 1, "inproc: YOLOX sessions shared round-robin by the cameras (the node has 1)")
+	flag.IntVar(&o.detectors, "detectors", 1, "inproc: YOLOX sessions shared by the cameras (the node has one per core)")
 	flag.IntVar(&o.repeat, "repeat", 3, "inproc: rounds of each mode; medians reported")
 	flag.StringVar(&nodes, "nodes", "4,8,16", "node: camera counts, one node run each")
 	flag.Float64Var(&o.fps, "fps", 5, "node: --analytics.fps")
@@ -179,7 +179,7 @@ func (b *bench) inproc(ctx context.Context, rep *report) error {
 	}
 	defer closeAll()
 	for round := range b.o.repeat {
-		order := []string{modeGated, modeEvery, modeStill}
+		order := []string{modeGated, modeRegions, modeEvery, modeStill}
 		if round%2 == 1 {
 			slices.Reverse(order)
 		}
@@ -190,8 +190,8 @@ func (b *bench) inproc(ctx context.Context, rep *report) error {
 			}
 			r.Round = round + 1
 			rep.Inproc = append(rep.Inproc, r)
-			fmt.Printf("round %d %-11s %d frames, %d detector runs, %.1fs wall, %.1fs CPU: %.1f frames/s per core; per frame ms: motion %.2f, detect %.2f (%.1f per run), rest of Step %.2f\n",
-				r.Round, r.Mode, r.Frames, r.Detections, r.WallS, r.CPUS, r.FPSPerCore, r.MotionMS, r.DetectMS, r.DetectRunMS, r.RestMS)
+			fmt.Printf("round %d %-11s %d frames, %d detected (%d on regions: %d tiles), %d model runs, %.1fs wall, %.1fs CPU: %.1f frames/s per core; per frame ms: motion %.2f, detect %.2f (%.1f per run), rest of Step %.2f\n",
+				r.Round, r.Mode, r.Frames, r.Detections, r.RegionFrames, r.MosaicTiles, r.ModelRuns, r.WallS, r.CPUS, r.FPSPerCore, r.MotionMS, r.DetectMS, r.DetectRunMS, r.RestMS)
 		}
 	}
 	return nil
@@ -245,24 +245,35 @@ func summary(rep report, o options) string {
 	fmt.Fprintf(&sb, "analytics benchmark, %s, GOMAXPROCS %d, %d CPUs\n", rep.Started.Format(time.RFC3339), rep.GOMAXPROCS, rep.CPUs)
 	if len(rep.Inproc) > 0 {
 		fmt.Fprintf(&sb, "\nin-process: %s; %d detector session(s); medians of %d rounds\n", strings.Join(rep.Clips, ", "), o.detectors, o.repeat)
-		fmt.Fprintf(&sb, "%-11s %8s %10s %14s %9s %9s %11s %12s %9s\n", "mode", "frames", "det.runs", "frames/s/core", "motion", "detect", "detect/run", "rest of Step", "wall s")
+		fmt.Fprintf(&sb, "%-11s %8s %9s %9s %10s %14s %9s %9s %11s %12s %9s\n", "mode", "frames", "detected", "regions", "model runs", "frames/s/core", "motion", "detect", "detect/run", "rest of Step", "wall s")
 		fps := map[string]float64{}
-		for _, mode := range []string{modeGated, modeEvery, modeStill} {
-			var f, mo, de, dr, re, wall []float64
-			var frames, runs int
+		for _, mode := range []string{modeGated, modeRegions, modeEvery, modeStill} {
+			var f, mo, de, dr, re, wall, runs []float64
+			var frames, detected, regions int
 			for _, r := range rep.Inproc {
 				if r.Mode != mode {
 					continue
 				}
 				f, mo, de, dr, re, wall = append(f, r.FPSPerCore), append(mo, r.MotionMS), append(de, r.DetectMS), append(dr, r.DetectRunMS), append(re, r.RestMS), append(wall, r.WallS)
-				frames, runs = r.Frames, r.Detections
+				runs = append(runs, float64(r.ModelRuns))
+				frames, detected, regions = r.Frames, r.Detections, r.RegionFrames
 			}
 			fps[mode] = median(f)
-			fmt.Fprintf(&sb, "%-11s %8d %10d %14.1f %7.2fms %7.2fms %9.1fms %10.2fms %9.1f\n", mode, frames, runs, median(f), median(mo), median(de), median(dr), median(re), median(wall))
+			fmt.Fprintf(&sb, "%-11s %8d %9d %9d %10.0f %14.1f %7.2fms %7.2fms %9.1fms %10.2fms %9.1f\n", mode, frames, detected, regions, median(runs), median(f), median(mo), median(de), median(dr), median(re), median(wall))
 		}
 		if fps[modeEvery] > 0 {
 			fmt.Fprintf(&sb, "gating: %.2f× the frames per core of a detector on every frame on the clips, %.2f× where nothing moves (gated-still: each camera's first frame repeated)\n",
 				fps[modeGated]/fps[modeEvery], fps[modeStill]/fps[modeEvery])
+		}
+		if fps[modeGated] > 0 && fps[modeRegions] > 0 {
+			var tiles, canvases int
+			for _, r := range rep.Inproc {
+				if r.Mode == modeRegions { // the same in every round but the batching
+					tiles, canvases = r.MosaicTiles, r.ModelRuns-(r.Detections-r.RegionFrames)
+				}
+			}
+			fmt.Fprintf(&sb, "regions: %.2f× the frames per core of whole-frame gating (regions: frames searched on motion regions only, 2×2 mosaics shared by the cameras; last round: %d regions on %d canvases)\n",
+				fps[modeRegions]/fps[modeGated], tiles, canvases)
 		}
 		fmt.Fprintf(&sb, "(per-frame stage times: CPU of each camera's thread; motion measured in a separate pass over the same frames; rest of Step = Step − detect − motion: track, rules, and Go runtime work on that thread)\n")
 	}

@@ -38,7 +38,9 @@ func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logge
 	case err != nil:
 		return nil, nil, err
 	default:
-		det = yolox
+		// Frames with a little motion are searched on its regions, four
+		// regions of any cameras to one model run (design/analytics.md).
+		det = detect.NewMosaic(yolox, detect.MosaicOptions{})
 	}
 	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS, Settings: cameraSettings(store, log)}
 	if det != nil {

@@ -24,6 +24,7 @@ type EvalOptions struct {
 	FPS      float64
 	MinScore float64
 	Threads  int
+	Regions  bool // search motion regions through a mosaic, as a node does
 }
 
 // Flags declares eval's flags.
@@ -34,6 +35,7 @@ func (o *EvalOptions) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.FPS, "fps", eval.DefaultFPS, "frames analysed per second of video")
 	fs.Float64Var(&o.MinScore, "min-score", detect.DefaultMinScore, "drop detections scoring less")
 	fs.IntVar(&o.Threads, "threads", 1, "ONNX Runtime threads")
+	fs.BoolVar(&o.Regions, "regions", false, "search frames with a little motion on the moving regions only (2×2 mosaic), as a node does")
 }
 
 // Parse reads eval's flags and the clips named after them, in any order.
@@ -85,7 +87,7 @@ func Eval(ctx context.Context, o EvalOptions) error {
 		return err
 	}
 	defer det.Close()
-	rep, err := eval.Run(ctx, labels, eval.Options{Clips: o.Clips, FPS: o.FPS, Detector: det})
+	rep, err := eval.Run(ctx, labels, eval.Options{Clips: o.Clips, FPS: o.FPS, Detector: det, Regions: o.Regions})
 	if err != nil {
 		return err
 	}
@@ -95,5 +97,8 @@ func Eval(ctx context.Context, o EvalOptions) error {
 		return enc.Encode(rep)
 	}
 	fmt.Fprintf(o.Out, "Detector: YOLOX-Nano 416, detections scoring %.2f or more\n", o.MinScore)
+	if o.Regions {
+		fmt.Fprintln(o.Out, "Frames with local motion searched on its regions (2×2 mosaics); their objects: the region detections and the tracks outside the regions")
+	}
 	return rep.WriteText(o.Out)
 }

@@ -40,6 +40,9 @@ func (p *Pool) Detect(ctx context.Context, frames []*analytics.Frame) ([][]analy
 	}
 }
 
+// Size is the number of sessions: how many calls run at once.
+func (p *Pool) Size() int { return len(p.all) }
+
 // Close closes every session.
 func (p *Pool) Close() error {
 	var err error

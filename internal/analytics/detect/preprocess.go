@@ -73,11 +73,18 @@ func (p *resizePlan) letterbox(f *analytics.Frame, dst []float32, size int) {
 		bot := f.BGR[p.y1[y]*stride : p.y1[y]*stride+stride]
 		wy := p.yw[y]
 		b, g, r := dst[row:row+size], dst[plane+row:plane+row+size], dst[2*plane+row:2*plane+row+size]
-		for x := range p.dstW {
-			i0, i1, wx := p.x0[x], p.x1[x], p.xw[x]
-			b[x] = lerp2(top[i0], top[i1], bot[i0], bot[i1], wx, wy)
-			g[x] = lerp2(top[i0+1], top[i1+1], bot[i0+1], bot[i1+1], wx, wy)
-			r[x] = lerp2(top[i0+2], top[i1+2], bot[i0+2], bot[i1+2], wx, wy)
+		if p.dstW == f.Width && p.dstH == f.Height {
+			// Ratio 1 (a mosaic canvas): the resize is a copy.
+			for x := range p.dstW {
+				b[x], g[x], r[x] = float32(top[x*3]), float32(top[x*3+1]), float32(top[x*3+2])
+			}
+		} else {
+			for x := range p.dstW {
+				i0, i1, wx := p.x0[x], p.x1[x], p.xw[x]
+				b[x] = lerp2(top[i0], top[i1], bot[i0], bot[i1], wx, wy)
+				g[x] = lerp2(top[i0+1], top[i1+1], bot[i0+1], bot[i1+1], wx, wy)
+				r[x] = lerp2(top[i0+2], top[i1+2], bot[i0+2], bot[i1+2], wx, wy)
+			}
 		}
 		fill(b[p.dstW:], padValue)
 		fill(g[p.dstW:], padValue)

@@ -18,6 +18,7 @@ import (
 
 	"matthan"
 	"matthan/internal/analytics"
+	"matthan/internal/analytics/detect"
 	"matthan/internal/analytics/events"
 	"matthan/internal/analytics/filedecode"
 	"matthan/internal/analytics/pipeline"
@@ -41,7 +42,14 @@ type Options struct {
 	IoU float32
 	// Detector is the detector evaluated; the caller closes it.
 	Detector analytics.Detector
-	Log      *slog.Logger
+	// Regions makes the pipeline search frames with a little motion on
+	// the moving regions only, through a detect.Mosaic over Detector, as a
+	// node does. A labelled frame searched so is measured on the region
+	// detections plus the tracks the regions did not cover (the still
+	// objects the pipeline keeps from its full-frame passes): what the
+	// pipeline knows of that frame.
+	Regions bool
+	Log     *slog.Logger
 }
 
 // Report is the outcome of an evaluation.
@@ -104,11 +112,14 @@ type ClipReport struct {
 	// Gated are labelled frames on which the pipeline did not run the
 	// detector (no motion, no full pass due): they are measured with a
 	// detector pass of their own.
-	Gated    int                        `json:"gated"`
-	Classes  []ClassCounts              `json:"classes"`
-	Riders   RiderCounts                `json:"riders"`
-	Expected map[matthan.EventType]bool `json:"expected"`
-	Fired    map[matthan.EventType]int  `json:"fired"` // distinct events per type, every type
+	Gated int `json:"gated"`
+	// RegionFrames are analysed frames the pipeline searched on motion
+	// regions only (Options.Regions).
+	RegionFrames int                        `json:"region_frames"`
+	Classes      []ClassCounts              `json:"classes"`
+	Riders       RiderCounts                `json:"riders"`
+	Expected     map[matthan.EventType]bool `json:"expected"`
+	Fired        map[matthan.EventType]int  `json:"fired"` // distinct events per type, every type
 }
 
 // Run evaluates the detector and the pipeline on every labelled clip.
@@ -208,6 +219,39 @@ type recorder struct {
 	dets  []analytics.Detection
 }
 
+// regionRecorder is a recorder that also passes region searches through.
+type regionRecorder struct {
+	recorder
+	rd analytics.RegionDetector
+}
+
+func (r *regionRecorder) MaxRegionSide(w, h int) int { return r.rd.MaxRegionSide(w, h) }
+
+func (r *regionRecorder) DetectRegions(ctx context.Context, f *analytics.Frame, regions []analytics.Box) ([]analytics.Detection, error) {
+	out, err := r.rd.DetectRegions(ctx, f, regions)
+	if err == nil {
+		r.frame, r.dets = f, out
+	}
+	return out, err
+}
+
+// unsearched are the confirmed tracks no region of res covered, as
+// detections: the still objects the pipeline keeps between full passes.
+func unsearched(res *pipeline.Result) []analytics.Detection {
+	var out []analytics.Detection
+	for _, t := range res.Tracks {
+		covered := false
+		for _, r := range res.Regions {
+			in := analytics.Box{X1: max(t.Box.X1, r.X1), Y1: max(t.Box.Y1, r.Y1), X2: min(t.Box.X2, r.X2), Y2: min(t.Box.Y2, r.Y2)}
+			covered = covered || in.Area() >= 0.9*t.Box.Area()
+		}
+		if !covered {
+			out = append(out, analytics.Detection{Class: t.Class, Score: t.Score, Box: t.Box})
+		}
+	}
+	return out
+}
+
 func (r *recorder) Detect(ctx context.Context, frames []*analytics.Frame) ([][]analytics.Detection, error) {
 	out, err := r.det.Detect(ctx, frames)
 	if err == nil && len(frames) == 1 && len(out) == 1 {
@@ -230,10 +274,16 @@ func runClip(ctx context.Context, l *Labels, o Options) (*ClipReport, map[analyt
 	classes := map[analytics.Class]*Counts{}
 	seen := map[string]bool{} // event IDs: one situation is one event, however often updated
 	rec := &recorder{det: o.Detector}
+	var det analytics.Detector = rec
+	if o.Regions {
+		mosaic := detect.NewMosaic(o.Detector, detect.MosaicOptions{})
+		rr := &regionRecorder{recorder: recorder{det: mosaic}, rd: mosaic}
+		rec, det = &rr.recorder, rr
+	}
 	cfg := pipeline.Config{CameraID: "eval"}
 	pipeline.DefaultSettings().Apply(&cfg) // a whole-picture zone: three riders, crowd
 	cam, err := pipeline.New(cfg, pipeline.Deps{
-		Hub: media.NewHub(), Detector: rec, Log: o.Log,
+		Hub: media.NewHub(), Detector: det, Log: o.Log,
 		Fire: func(_ context.Context, f events.Fired) error {
 			if !seen[f.Event.ID] {
 				seen[f.Event.ID] = true
@@ -254,12 +304,18 @@ func runClip(ctx context.Context, l *Labels, o Options) (*ClipReport, map[analyt
 		}
 		cr.Analysed++
 		res := cam.Step(ctx, f)
+		if res.Regions != nil {
+			cr.RegionFrames++
+		}
 		if next >= len(l.Frames) || frameIndex(l.Frames[next].Time, o.FPS) != frameIndex(f.PTS.Seconds(), o.FPS) {
 			return nil
 		}
 		lf := l.Frames[next]
 		next++
 		dets := rec.dets
+		if rec.frame == f && res.Regions != nil {
+			dets = append(slices.Clone(dets), unsearched(res)...)
+		}
 		if rec.frame != f { // the pipeline skipped the detector here
 			cr.Gated++
 			out, err := o.Detector.Detect(ctx, []*analytics.Frame{f})

@@ -200,3 +200,29 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// TestRegionsCarPark: with Options.Regions the pipeline searches the car
+// park's frames with local motion on their regions (through a mosaic),
+// and finds the labelled cars the whole-frame pipeline finds (1 of 8:
+// overhead cars are hard for YOLOX-Nano; `matthan eval` compares all).
+func TestRegionsCarPark(t *testing.T) {
+	labels, err := LoadLabels(filepath.Join("..", "..", "..", "testdata", "labels", "parking_lot_cars_overhead.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yolox, err := detect.NewYOLOX(detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer yolox.Close()
+	rep, err := Run(t.Context(), []*Labels{labels}, Options{Clips: filepath.Join("..", "..", "..", "testdata", "clips"), Detector: yolox, Regions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Clips[0]; c.RegionFrames < c.Analysed/4 {
+		t.Errorf("%d of %d frames searched on regions, want a quarter at least", c.RegionFrames, c.Analysed)
+	}
+	if cars := rep.Class(analytics.Car).Counts; cars.Labelled != 8 || cars.TP < 1 {
+		t.Errorf("cars %+v, want the one the whole-frame pipeline finds", cars)
+	}
+}

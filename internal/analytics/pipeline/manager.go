@@ -111,7 +111,7 @@ func (m *Manager) reconcile(id string, c *matthan.Camera) {
 		<-r.done
 		delete(m.running, id)
 	}
-	if c == nil || !c.Enabled {
+	if c == nil || !c.Active() {
 		return
 	}
 	role := matthan.StreamSub
@@ -198,6 +198,7 @@ func (m *Manager) WriteMetrics(w io.Writer) error {
 	}{
 		{"matthan_analytics_frames_total", "Frames analysed.", func(s Stats) uint64 { return s.Frames }},
 		{"matthan_analytics_detections_total", "Frames the object detector ran on.", func(s Stats) uint64 { return s.Detections }},
+		{"matthan_analytics_region_detections_total", "Of those, frames the detector saw only motion regions of (shared canvases).", func(s Stats) uint64 { return s.RegionDetections }},
 		{"matthan_analytics_events_total", "Event reports raised by the rules (starts and updates).", func(s Stats) uint64 { return s.Events }},
 		{"matthan_analytics_errors_total", "Failed detections and events not stored.", func(s Stats) uint64 { return s.Errors }},
 		{"matthan_analytics_helmet_crops_total", "Riders' heads classified for the no-helmet rule.", func(s Stats) uint64 { return s.HelmetCrops }},

@@ -46,7 +46,9 @@ type Deps struct {
 	// only while there are such riders. nil: no other stream.
 	Main *media.Hub
 	// Detector finds objects; nil analyses motion only (a node without the
-	// ONNX Runtime library keeps working).
+	// ONNX Runtime library keeps working). When it is an
+	// analytics.RegionDetector too (detect.Mosaic), frames with a little
+	// motion are searched on the moving regions only.
 	Detector analytics.Detector
 	// Helmet classifies riders' crops for the no-helmet rule; nil turns
 	// the rule off.
@@ -65,6 +67,9 @@ type Result struct {
 	Motion   []analytics.Box
 	Tracks   []*track.Track
 	Detected bool // the detector ran on this frame
+	// Regions are where it searched when it looked at motion regions only
+	// (Deps.Detector is an analytics.RegionDetector); nil: the whole frame.
+	Regions []analytics.Box
 }
 
 // Camera analyses one camera. Run owns its goroutines.
@@ -90,9 +95,12 @@ type Camera struct {
 // Stats counts a camera's analysis.
 type Stats struct {
 	Frames     uint64
-	Detections uint64 // detector runs
-	Events     uint64
-	Errors     uint64
+	Detections uint64 // frames the detector ran on
+	// RegionDetections are those of Detections searched on motion regions
+	// only, not the whole frame.
+	RegionDetections uint64
+	Events           uint64
+	Errors           uint64
 	// HelmetCrops are riders' crops classified, HelmetFromMain those of
 	// them cut from the main stream; HelmetTooSmall are riders whose head
 	// was too small to judge (with no main stream, or even there).
@@ -190,15 +198,21 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 	var dets []analytics.Detection
 	full := f.At.Sub(c.lastFull) >= c.cfg.FullEvery
 	if c.deps.Detector != nil && (len(m.Boxes) > 0 || m.Widespread || full) {
-		out, err := c.deps.Detector.Detect(ctx, []*analytics.Frame{f})
+		var err error
+		dets, res.Regions, err = c.detect(ctx, f, m, full)
 		if err != nil {
 			if ctx.Err() == nil { // a stopping node is no failure
 				c.count(func(s *Stats) { s.Errors++ })
 				c.log.Warn("analytics: detection failed", "err", err)
 			}
 		} else {
-			dets, res.Detected = out[0], true
-			c.count(func(s *Stats) { s.Detections++ })
+			res.Detected = true
+			c.count(func(s *Stats) {
+				s.Detections++
+				if res.Regions != nil {
+					s.RegionDetections++
+				}
+			})
 			if full {
 				c.lastFull = f.At
 			}
@@ -206,8 +220,9 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 	}
 	if res.Detected || c.deps.Detector == nil {
 		// Frames the detector skipped say nothing about objects: the
-		// tracker would count them as misses.
-		res.Tracks = c.tracker.Update(f.At, dets)
+		// tracker would count them as misses. Frames searched in regions
+		// say nothing about tracks outside them (UpdateSearched).
+		res.Tracks = c.tracker.UpdateSearched(f.At, dets, res.Regions)
 	}
 	for _, ev := range c.engine.Step(f.At, res.Tracks) {
 		c.fire(ctx, ev, f)

@@ -170,6 +170,46 @@ const maxStep = 2 * time.Second
 // by ID. A frame with no detections still counts as a frame (tracks miss
 // it). Detections with an empty or non-finite box are ignored.
 func (tr *Tracker) Update(at time.Time, dets []analytics.Detection) []*Track {
+	return tr.update(at, dets, nil)
+}
+
+// searchedShare is how much of a track's predicted box must lie inside one
+// searched region for the region to have looked at it.
+const searchedShare = 0.9
+
+// UpdateSearched is Update for a frame the detector searched only in parts:
+// regions, in frame pixels (nil: the whole frame, as Update). A track whose
+// predicted box is not (nearly) inside one region was not looked at, so
+// going unmatched is no miss: it keeps its last position, stops (what moves
+// is in the regions, so it is still) and its Missed count stays as it was.
+// A parked car found by a full-frame pass so survives frames that search
+// only where something moves.
+func (tr *Tracker) UpdateSearched(at time.Time, dets []analytics.Detection, regions []analytics.Box) []*Track {
+	if regions == nil {
+		return tr.update(at, dets, nil)
+	}
+	return tr.update(at, dets, func(b analytics.Box) bool {
+		for _, r := range regions {
+			in := analytics.Box{X1: max(b.X1, r.X1), Y1: max(b.Y1, r.Y1), X2: min(b.X2, r.X2), Y2: min(b.Y2, r.Y2)}
+			if in.Area() >= searchedShare*b.Area() {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// update is Update; searched, when not nil, says whether the detector
+// looked at a predicted box.
+func (tr *Tracker) update(at time.Time, dets []analytics.Detection, searched func(analytics.Box) bool) []*Track {
+	// Tracks the detector did not look at keep their state as it was.
+	var unseen map[*state]state
+	if searched != nil {
+		unseen = map[*state]state{}
+		for _, s := range tr.tracks {
+			unseen[s] = *s
+		}
+	}
 	dt := 0.0
 	if !tr.last.IsZero() {
 		d := at.Sub(tr.last)
@@ -181,6 +221,9 @@ func (tr *Tracker) Update(at time.Time, dets []analytics.Detection) []*Track {
 	}
 	for _, s := range tr.tracks {
 		s.predict(dt)
+		if searched != nil && searched(s.Box) {
+			delete(unseen, s)
+		}
 	}
 
 	var high, low []analytics.Detection
@@ -220,6 +263,14 @@ func (tr *Tracker) Update(at time.Time, dets []analytics.Detection) []*Track {
 	// Unmatched tracks miss this frame; tentative ones die at once.
 	kept := tr.tracks[:0]
 	for _, s := range tr.tracks {
+		if was, ok := unseen[s]; ok && !matched[s] {
+			*s = was
+			s.cx.v, s.cy.v, s.w.v, s.h.v = 0, 0, 0, 0
+			s.VX, s.VY = 0, 0
+			s.Box = s.box()
+			kept = append(kept, s)
+			continue
+		}
 		if !matched[s] {
 			s.Missed++
 			if !s.confirmed || s.Missed > tr.cfg.MaxMissed {

@@ -410,3 +410,60 @@ func TestSmallObjectTurning(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateSearched: a parked car survives frames searched elsewhere (no
+// miss, no drift), is matched when a region covers it, and misses count
+// again once a region covers it and finds nothing.
+func TestUpdateSearched(t *testing.T) {
+	tr := New(Config{})
+	car := analytics.Detection{Class: analytics.Car, Score: 0.9, Box: analytics.Box{X1: 400, Y1: 200, X2: 520, Y2: 280}}
+	at := t0
+	var tracks []*Track
+	for range 3 { // full-frame passes: confirmed
+		tracks = tr.Update(at, []analytics.Detection{car})
+		at = at.Add(frame)
+	}
+	if len(tracks) != 1 {
+		t.Fatalf("tracks %v, want the car", tracks)
+	}
+	id := tracks[0].ID
+	elsewhere := []analytics.Box{{X1: 0, Y1: 0, X2: 200, Y2: 200}}
+	half := []analytics.Box{{X1: 300, Y1: 150, X2: 460, Y2: 310}} // half the car
+	for i := range 30 {                                           // 6 s of frames searched elsewhere, or on half the car
+		regions := elsewhere
+		if i%2 == 1 {
+			regions = half
+		}
+		tracks = tr.UpdateSearched(at, nil, regions)
+		at = at.Add(frame)
+		c := byID(tracks, id)
+		if c == nil || c.Missed != 0 || !near(c.Box, car.Box, 2) {
+			t.Fatalf("frame %d: car %+v, want it kept where it was, unmissed", i, c)
+		}
+	}
+	over := []analytics.Box{{X1: 380, Y1: 160, X2: 560, Y2: 340}}
+	tracks = tr.UpdateSearched(at, []analytics.Detection{car}, over)
+	at = at.Add(frame)
+	if c := byID(tracks, id); c == nil || c.Missed != 0 || c.Hits != 4 {
+		t.Fatalf("car %+v, want matched in the region over it", c)
+	}
+	for i := range 11 {
+		tracks = tr.UpdateSearched(at, nil, over)
+		at = at.Add(frame)
+		if c := byID(tracks, id); (c == nil) != (i == 10) {
+			t.Fatalf("searched and missed %d times: car %+v; want dropped after MaxMissed (10)", i+1, c)
+		}
+	}
+	// nil regions are the whole frame, as Update.
+	tr2 := New(Config{MinHits: 1, MaxMissed: 1})
+	tr2.Update(t0, []analytics.Detection{car})
+	tr2.UpdateSearched(t0.Add(frame), nil, nil)
+	if got := tr2.UpdateSearched(t0.Add(2*frame), nil, nil); len(got) != 0 {
+		t.Errorf("nil regions: %v, want the car dropped as by Update", got)
+	}
+}
+
+func near(a, b analytics.Box, tol float32) bool {
+	d := func(x, y float32) bool { return math.Abs(float64(x-y)) <= float64(tol) }
+	return d(a.X1, b.X1) && d(a.Y1, b.Y1) && d(a.X2, b.X2) && d(a.Y2, b.Y2)
+}
