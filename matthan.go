@@ -76,10 +76,10 @@ type Camera struct {
 	// RetainDays keeps this camera's footage so many days; 0 means the
 	// node's default. QuotaBytes caps what its footage may take on disk;
 	// 0 means no cap of its own. Evidence locks override both.
-	RetainDays int       `json:"retain_days"`
-	QuotaBytes int64     `json:"quota_bytes"`
-	Tags       []string  `json:"tags"`
-	Notes      string    `json:"notes"`
+	RetainDays int      `json:"retain_days"`
+	QuotaBytes int64    `json:"quota_bytes"`
+	Tags       []string `json:"tags"`
+	Notes      string   `json:"notes"`
 	// Contributor is the portal account (role contributor) of an owner
 	// who shares this camera; "" for the ward's own cameras.
 	Contributor string `json:"contributor,omitempty"`
@@ -92,9 +92,9 @@ type Camera struct {
 	Sharing Sharing `json:"sharing"`
 	// Direction is where the camera looks, in degrees clockwise from
 	// north; nil when nobody said.
-	Direction  *float64  `json:"direction,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Direction *float64  `json:"direction,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // StreamURL returns the configured URL of a role ("" if the camera has none).
