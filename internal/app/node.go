@@ -25,6 +25,7 @@ import (
 	"matthan/internal/httpapi"
 	"matthan/internal/ingest"
 	"matthan/internal/live"
+	"matthan/internal/mail"
 	"matthan/internal/media"
 	"matthan/internal/pdf"
 	"matthan/internal/recorder"
@@ -151,6 +152,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	if n.Analytics != nil { // a nil *Manager in the interface would not be nil
 		boxes = n.Analytics
 	}
+	ward := pdf.Ward{Name: cfg.Ward.Name, Authority: cfg.Ward.Authority, City: cfg.Ward.City,
+		Signer: cfg.Ward.Signer, SignerTitle: cfg.Ward.SignerTitle}
+	var mailer httpapi.Mailer // nil: no e-mail; reminders still reach the portal and paper
+	if cfg.Mail.SMTP != "" {
+		ms, err := mail.New(mail.Config{Addr: cfg.Mail.SMTP, From: cfg.Mail.From,
+			Username: cfg.Mail.Username, Password: cfg.Mail.Password})
+		if err != nil {
+			return nil, fmt.Errorf("mail: %w", err)
+		}
+		mailer = ms
+	}
 	api := httpapi.New(httpapi.Deps{
 		Store:              store,
 		Status:             n.Ingest,
@@ -160,17 +172,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Boxes:              boxes,
 		AnalyticsSettings:  store,
 		OnAnalyticsChanged: n.analyticsChanged,
-		Donations: &httpapi.Donations{Store: store, Ward: pdf.Ward{Name: cfg.Ward.Name, Authority: cfg.Ward.Authority,
-			City: cfg.Ward.City, Signer: cfg.Ward.Signer, SignerTitle: cfg.Ward.SignerTitle}},
-		Events:        store,
-		EventsDir:     EventsDir(cfg.Data),
-		Sessions:      n.Sessions,
-		Recordings:    recordings,
-		RecordingsDir: cfg.RecordDir(),
-		Exports:       exports,
-		Storage:       n.Retention,
-		Clocks:        clocks,
-		Log:           log.With("component", "http"),
+		Donations:          &httpapi.Donations{Store: store, Ward: ward},
+		Reminders:          &httpapi.Reminders{Store: store, Mail: mailer, Ward: ward},
+		Events:             store,
+		EventsDir:          EventsDir(cfg.Data),
+		Sessions:           n.Sessions,
+		Recordings:         recordings,
+		RecordingsDir:      cfg.RecordDir(),
+		Exports:            exports,
+		Storage:            n.Retention,
+		Clocks:             clocks,
+		Log:                log.With("component", "http"),
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,16 @@ type Config struct {
 	UI        UI
 	Analytics Analytics
 	Ward      Ward
+	Mail      Mail
+}
+
+// Mail is the SMTP server reminders to camera owners are e-mailed through
+// (internal/mail); no server means reminders go by the portal and on paper.
+type Mail struct {
+	SMTP     string // host:port; "" sends no e-mail
+	From     string // sender address, optionally with a name
+	Username string // "" sends without signing in
+	Password string // never logged
 }
 
 // Ward names the ward on the documents the node prints (thank-you letters
@@ -160,6 +171,10 @@ var options = []option{
 	{"ward.city", "TP. Cần Thơ", "the place written in a document's date line (\"TP. Cần Thơ, ngày 27 tháng 11 năm 2026\")", func(c *Config) any { return &c.Ward.City }},
 	{"ward.signer", "Trần Minh Tâm", "who signs the ward's documents (the chairperson or the police chief)", func(c *Config) any { return &c.Ward.Signer }},
 	{"ward.signer-title", "CHỦ TỊCH", "the signer's title above the signature (e.g. CHỦ TỊCH, TRƯỞNG CÔNG AN PHƯỜNG)", func(c *Config) any { return &c.Ward.SignerTitle }},
+	{"mail.smtp", "", "SMTP server reminders are e-mailed through, host:port (e.g. smtp.example.com:587; STARTTLS is used when the server offers it); empty: no e-mail", func(c *Config) any { return &c.Mail.SMTP }},
+	{"mail.from", "", "sender of the e-mails, e.g. \"Công an phường An Bình <canh-bao@example.com>\" (required with mail.smtp)", func(c *Config) any { return &c.Mail.From }},
+	{"mail.username", "", "user name to sign in to the SMTP server; empty: no sign-in", func(c *Config) any { return &c.Mail.Username }},
+	{"mail.password", "", "password for mail.username (never logged; prefer the environment variable)", func(c *Config) any { return &c.Mail.Password }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
@@ -422,6 +437,21 @@ func (c *Config) Validate() error {
 		} else if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
 			bad(key, "must be one line of text")
 		}
+	}
+	if m := c.Mail; m.SMTP != "" {
+		if host, port, err := net.SplitHostPort(m.SMTP); err != nil || host == "" {
+			bad("mail.smtp", "%q is not host:port like smtp.example.com:587", m.SMTP)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			bad("mail.smtp", "port %q is not a number from 1 to 65535", port)
+		}
+		if _, err := mail.ParseAddress(m.From); err != nil {
+			bad("mail.from", "%q is not an e-mail address (like canh-bao@example.com)", m.From)
+		}
+	} else if m.From != "" || m.Username != "" {
+		bad("mail.smtp", "must be set when mail.from or mail.username is")
+	}
+	if m := c.Mail; m.Password != "" && m.Username == "" {
+		bad("mail.username", "must be set when mail.password is")
 	}
 	if c.Export.Keep < minExportKeep {
 		bad("export.keep", "must be at least %s (a year), got %s", minExportKeep, c.Export.Keep)

@@ -72,6 +72,11 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--ward.authority", " "}, want: "ward.authority"},
 		{env: map[string]string{"MATTHAN_WARD_SIGNER_TITLE": strings.Repeat("Ư", 81)}, want: "ward.signer-title"},
 		{file: `{"ward": {"name": "Phường\nAn Bình"}}`, want: "ward.name"},
+		{args: []string{"--mail.smtp", "smtp.example.com"}, want: "mail.smtp"},
+		{args: []string{"--mail.smtp", "smtp.example.com:99999", "--mail.from", "a@b.example"}, want: "mail.smtp"},
+		{args: []string{"--mail.smtp", "smtp.example.com:587", "--mail.from", "canh bao"}, want: "mail.from"},
+		{args: []string{"--mail.from", "a@b.example"}, want: "mail.smtp"},
+		{env: map[string]string{"MATTHAN_MAIL_SMTP": "smtp.example.com:587", "MATTHAN_MAIL_FROM": "a@b.example", "MATTHAN_MAIL_PASSWORD": "x"}, want: "mail.username"},
 	} {
 		args := tc.args
 		if tc.file != "" {
@@ -112,6 +117,24 @@ func TestWardFromFile(t *testing.T) {
 	want := Ward{Name: "Phường Tân Lộc", Authority: "CÔNG AN PHƯỜNG TÂN LỘC", City: "TP. Cần Thơ", Signer: "Lê Văn Hùng", SignerTitle: "TRƯỞNG CÔNG AN PHƯỜNG"}
 	if c.Ward != want {
 		t.Errorf("ward %+v, want %+v", c.Ward, want)
+	}
+}
+
+func TestMailFromEnvironment(t *testing.T) {
+	c, err := load(t, nil, map[string]string{"MATTHAN_MAIL_SMTP": "smtp.example.com:587", "MATTHAN_MAIL_FROM": "Công an phường <canh-bao@example.com>",
+		"MATTHAN_MAIL_USERNAME": "canh-bao", "MATTHAN_MAIL_PASSWORD": "s3cret"})
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Mail{SMTP: "smtp.example.com:587", From: "Công an phường <canh-bao@example.com>", Username: "canh-bao", Password: "s3cret"}
+	if c.Mail != want {
+		t.Errorf("mail %+v, want %+v", c.Mail, want)
+	}
+	if d := Default(); d.Mail != (Mail{}) {
+		t.Errorf("by default e-mail is off, got %+v", d.Mail)
 	}
 }
 

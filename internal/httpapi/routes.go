@@ -19,7 +19,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/cameras/{id}", s.auth(adminOnly, s.handleUpdateCamera))
 	mux.Handle("DELETE /api/cameras/{id}", s.auth(adminOnly, s.handleDeleteCamera))
 	mux.Handle("GET /api/cameras/{id}/health", s.auth(canRead, s.handleCameraHealth))
-	mux.Handle("POST /api/cameras/test", s.auth(adminOnly, s.handleTestCamera)) // one test connection, audited
+	mux.Handle("POST /api/cameras/test", s.auth(adminOnly, s.handleTestCamera))          // one test connection, audited
 	mux.Handle("POST /api/cameras/{id}/approval", s.auth(canPlayBack, s.handleApproval)) // the police approve a contributed camera
 
 	// A contributor's own cameras (contributors.go): register, share, see every access.
@@ -109,6 +109,20 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/costs/{id}", s.auth(canReadLedger, s.handleGetCost))
 	mux.Handle("PUT /api/costs/{id}", s.auth(adminOnly, s.handleUpdateCost))
 	mux.Handle("DELETE /api/costs/{id}", s.auth(adminOnly, s.handleDeleteCost))
+
+	// Reminders to camera owners (reminders.go): officers send, list and
+	// follow up (each audited: reminder.send, reminder.follow-up); the
+	// recipient reads and acknowledges their own (reminder.ack); the notice
+	// and snapshot are for both, each view audited.
+	mux.Handle("POST /api/reminders", s.auth(canPlayBack, s.handleCreateReminder))
+	mux.Handle("GET /api/reminders", s.auth(canPlayBack, s.handleListReminders))
+	mux.Handle("GET /api/reminders/{id}", s.auth(canPlayBack, s.handleGetReminder))
+	mux.Handle("POST /api/reminders/{id}/follow-up", s.auth(canPlayBack, s.handleFollowUpReminder))
+	mux.Handle("GET /api/reminders/{id}/notice.pdf", s.auth(signedIn, s.handleReminderNotice))     // staff, or the recipient
+	mux.Handle("GET /api/reminders/{id}/snapshot.jpg", s.auth(signedIn, s.handleReminderSnapshot)) // staff, or the recipient
+	mux.Handle("GET /api/my/reminders", s.auth(canOwn, s.handleMyReminders))
+	mux.Handle("GET /api/my/reminders/{id}", s.auth(canOwn, s.handleGetReminder))
+	mux.Handle("POST /api/my/reminders/{id}/ack", s.auth(canOwn, s.handleAckReminder))
 
 	mux.Handle("GET /api/presets", s.auth(canRead, s.handlePresets))
 	mux.Handle("GET /api/audit", s.auth(adminOnly, s.handleAudit))

@@ -85,6 +85,9 @@ type Deps struct {
 	// Donations is the donation ledger (xã hội hóa) and the ward's names
 	// for its thank-you letters; nil: the ledger routes answer 404.
 	Donations *Donations
+	// Reminders are officers' reminders to camera owners (reminders.go);
+	// nil: the reminder routes answer 404.
+	Reminders *Reminders
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.
