@@ -16,6 +16,15 @@ type BoxesSource interface {
 // handleLiveBoxes answers the boxes to draw over a camera's live video. It
 // shows no footage, so it is not audited, like the camera's status.
 func (s *Server) handleLiveBoxes(w http.ResponseWriter, r *http.Request, _ *matthan.User) error {
+	// Boxes show where people are now: as much as live view, so shared as
+	// live view is.
+	c, err := s.deps.Store.Camera(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := sharedAt(c, matthan.AccessLive, s.now()); err != nil {
+		return err
+	}
 	var b *pipeline.Boxes
 	if s.deps.Boxes != nil {
 		b = s.deps.Boxes.LiveBoxes(r.PathValue("id"))

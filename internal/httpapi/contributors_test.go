@@ -99,6 +99,8 @@ func TestContributorCameras(t *testing.T) {
 	if !strings.Contains(err.MessageVI, "chỉ chia sẻ bản ghi") {
 		t.Errorf("refusal says %q", err.MessageVI)
 	}
+	// The boxes over live video show where people are now: shared as live view is.
+	expectError(t, e.do("GET", "/api/cameras/nha-co-ba-1/analytics", "officer", nil), http.StatusForbidden, matthan.EFORBIDDEN)
 	fields = fieldNames(expectError(t, as("nha-co-ba", "PUT", "/api/my/cameras/nha-co-ba-1/sharing", map[string]any{"mode": "all"}), http.StatusBadRequest, matthan.EINVALID))
 	if !slices.Contains(fields, "sharing.mode") {
 		t.Errorf("bad sharing: fields %v", fields)
