@@ -304,51 +304,16 @@ func (tr *Tracker) update(at time.Time, dets []analytics.Detection, searched fun
 // and the best-pair-first order gives the same pairs in all but contrived
 // cases, with code an officer's engineer can read.
 func (tr *Tracker) associate(at time.Time, dets []analytics.Detection, tracks []*state, matched map[*state]bool) []analytics.Detection {
-	type pair struct {
-		t   int
-		d   int
-		iou float32
-	}
-	var pairs []pair
-	for ti, s := range tracks {
-		if matched[s] {
-			continue
+	return tr.pairBest(at, dets, tracks, matched, func(s *state, d analytics.Detection) (float64, bool) {
+		iou := s.Box.IoU(d.Box)
+		if s.Hits == 1 {
+			// A track seen once has no velocity yet: compare widened
+			// boxes (buffered IoU) so a fast motorbike, which moved
+			// most of its width in 200 ms, still finds its second box.
+			iou = max(iou, widen(s.Box, 0.5).IoU(widen(d.Box, 0.5)))
 		}
-		pred := s.Box
-		for di, d := range dets {
-			if d.Class != s.Class {
-				continue
-			}
-			iou := pred.IoU(d.Box)
-			if s.Hits == 1 {
-				// A track seen once has no velocity yet: compare widened
-				// boxes (buffered IoU) so a fast motorbike, which moved
-				// most of its width in 200 ms, still finds its second box.
-				iou = max(iou, widen(pred, 0.5).IoU(widen(d.Box, 0.5)))
-			}
-			if iou >= tr.cfg.MatchIoU {
-				pairs = append(pairs, pair{ti, di, iou})
-			}
-		}
-	}
-	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(b.iou, a.iou) })
-	usedDet := make([]bool, len(dets))
-	for _, p := range pairs {
-		s := tracks[p.t]
-		if matched[s] || usedDet[p.d] {
-			continue
-		}
-		matched[s] = true
-		usedDet[p.d] = true
-		tr.correct(s, at, dets[p.d])
-	}
-	var rest []analytics.Detection
-	for i, d := range dets {
-		if !usedDet[i] {
-			rest = append(rest, d)
-		}
-	}
-	return rest
+		return -float64(iou), iou >= tr.cfg.MatchIoU
+	})
 }
 
 // Nearness gating for associateNear: a detection's centre may be up to
@@ -365,31 +330,40 @@ const (
 // distance between centres, relative to the track's size, nearest first,
 // and returns the detections left unmatched.
 func (tr *Tracker) associateNear(at time.Time, dets []analytics.Detection, tracks []*state, matched map[*state]bool) []analytics.Detection {
+	return tr.pairBest(at, dets, tracks, matched, func(s *state, d analytics.Detection) (float64, bool) {
+		px, py, pw, ph := centre(s.Box)
+		cx, cy, w, h := centre(d.Box)
+		dist := math.Hypot(cx-px, cy-py) / max(pw, ph, 1)
+		ratio := (w * h) / max(pw*ph, 1)
+		gate := min(nearGate+float64(s.Missed), nearGateMax)
+		return dist, dist <= gate && ratio <= nearArea && ratio >= 1/nearArea
+	})
+}
+
+// pairBest pairs detections and the tracks not matched yet, of the same
+// class, among the candidates cost accepts, lowest cost first, each at most
+// once; it corrects the paired tracks and returns the detections left.
+func (tr *Tracker) pairBest(at time.Time, dets []analytics.Detection, tracks []*state, matched map[*state]bool,
+	cost func(*state, analytics.Detection) (float64, bool)) []analytics.Detection {
 	type pair struct {
 		t, d int
-		dist float64
+		cost float64
 	}
 	var pairs []pair
 	for ti, s := range tracks {
 		if matched[s] {
 			continue
 		}
-		px, py, pw, ph := centre(s.Box)
-		size := max(pw, ph, 1)
-		gate := min(nearGate+float64(s.Missed), nearGateMax)
 		for di, d := range dets {
 			if d.Class != s.Class {
 				continue
 			}
-			cx, cy, w, h := centre(d.Box)
-			dist := math.Hypot(cx-px, cy-py) / size
-			ratio := (w * h) / max(pw*ph, 1)
-			if dist <= gate && ratio <= nearArea && ratio >= 1/nearArea {
-				pairs = append(pairs, pair{ti, di, dist})
+			if c, ok := cost(s, d); ok {
+				pairs = append(pairs, pair{ti, di, c})
 			}
 		}
 	}
-	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.dist, b.dist) })
+	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.cost, b.cost) })
 	usedDet := make([]bool, len(dets))
 	for _, p := range pairs {
 		s := tracks[p.t]
