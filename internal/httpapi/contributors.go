@@ -131,6 +131,11 @@ func (s *Server) handleMyAccess(w http.ResponseWriter, r *http.Request, u *matth
 		if err != nil {
 			return fmt.Errorf("access to %s: %w", id, err)
 		}
+		for _, e := range es {
+			if e.Action == "reminder.follow-up" {
+				e.Detail = "" // the police's own note on their follow-up
+			}
+		}
 		out = append(out, es...)
 	}
 	slices.SortStableFunc(out, func(a, b *matthan.AuditEntry) int { return b.At.Compare(a.At) })

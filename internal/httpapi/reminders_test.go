@@ -285,6 +285,11 @@ func TestReminderAPI(t *testing.T) {
 	if fu.FollowUps != 1 || !fu.FollowUpAt.Equal(e.now().Add(matthan.DefaultFollowUp)) || fu.Overdue {
 		t.Errorf("followed up: %+v", fu)
 	}
+	// The owner sees that the police followed up, not the police's note.
+	if r := as("tiem-vang", "GET", "/api/my/access", nil); r.status != http.StatusOK || !strings.Contains(string(r.body), "reminder.follow-up") ||
+		strings.Contains(string(r.body), "gọi điện") {
+		t.Errorf("the owner's access log after a follow-up: %d %s", r.status, r.body)
+	}
 	fu = decode[remView](t, e.do("POST", "/api/reminders/"+wardID+"/follow-up", "officer", nil))
 	if fu.FollowUps != 1 {
 		t.Errorf("followed up without a body: %+v", fu)

@@ -77,6 +77,9 @@ type reviewData struct {
 	Reviews []reviewOption
 	Date    string // yyyy-mm-dd, Vietnam time; "" for every day
 	Names   map[string]string
+	// Advice is each event type's default advice, shown in the reminder
+	// dialog (the API uses it when the officer writes none).
+	Advice map[string]string
 }
 
 func (s *Server) reviewPage(r *http.Request, v *view) (string, error) {
@@ -85,7 +88,7 @@ func (s *Server) reviewPage(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("review: cameras: %w", err)
 	}
-	d := &reviewData{Names: map[string]string{}}
+	d := &reviewData{Names: map[string]string{}, Advice: defaultAdvice()}
 	for _, c := range cams {
 		d.Cameras = append(d.Cameras, reviewOption{Value: c.ID, Label: c.Name, Selected: q.Get("camera") == c.ID})
 		d.Names[c.ID] = c.Name

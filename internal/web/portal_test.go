@@ -18,9 +18,9 @@ import (
 
 // portalEnv is the test ward with two contributors: "kimlong" shares
 // cam-003 (approved), "ongsau" has registered cam-004 (waiting).
-func portalEnv(t *testing.T) *env {
+func portalEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	e := newEnv(t)
+	e := newEnv(t, opts...)
 	ctx := t.Context()
 	hash, err := secret.HashPassword(testPassword)
 	if err != nil {

@@ -24,6 +24,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.rulesRoutes(mux)
 	s.donationRoutes(mux) // the ledger, and the public /transparency page
 	s.portalRoutes(mux)   // contributors: /my; the police: /approvals
+	s.reminderRoutes(mux) // officers: /reminders
 }
 
 func anyRole(matthan.Role) bool { return true }

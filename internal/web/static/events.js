@@ -112,10 +112,69 @@ function row(e) {
     falseAlarm.onclick = () => send('false_alarm', note.value.trim(), [confirm, falseAlarm]);
     acts.append(note, confirm, falseAlarm);
   }
-  acts.append(err);
+  const remind = el('button', 'remind', t('review.remind'));
+  remind.type = 'button';
+  remind.onclick = () => openRemind(e);
+  acts.append(remind, err);
   r.append(acts);
   return r;
 }
+
+// The reminder dialog: the officer reminds the camera's owner of an event
+// (POST /api/reminders); the API's field errors go under their fields.
+const remindDlg = document.getElementById('review-remind');
+const remindForm = remindDlg.querySelector('form');
+const advice = JSON.parse(document.getElementById('review-advice')?.textContent || '{}') || {};
+let remindEvent = null;
+
+function clearRemindErrors() {
+  for (const p of remindForm.querySelectorAll('[data-error], [data-form-error]')) { p.hidden = true; p.textContent = ''; }
+  for (const i of remindForm.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
+function openRemind(e) {
+  remindEvent = e;
+  clearRemindErrors();
+  remindForm.reset();
+  const def = advice[e.type] || '';
+  remindForm.elements.advice.placeholder = def;
+  remindForm.querySelector('.remind-default').hidden = def === '';
+  remindForm.querySelector('.remind-event').textContent = `${t('alert.type.' + e.type)} · ${names[e.camera_id] || e.camera_id} · ${e.start_local}`;
+  remindForm.querySelector('.remind-done').hidden = true;
+  remindForm.querySelector('.remind-mail-failed').hidden = true;
+  remindForm.querySelector('[data-send]').hidden = false;
+  remindForm.querySelector('[data-send]').disabled = false;
+  remindDlg.showModal();
+}
+
+remindForm.querySelector('[data-send]').addEventListener('click', async (ev) => {
+  const btn = ev.currentTarget;
+  clearRemindErrors();
+  btn.disabled = true;
+  const f = remindForm.elements;
+  try {
+    const rem = await api('POST', '/api/reminders', { event_id: remindEvent.id, advice: f.advice.value.trim(), email: f.email.value.trim() });
+    const failed = remindForm.querySelector('.remind-mail-failed');
+    failed.textContent = rem.delivered?.email === 'failed' ? `${t('review.remind.mailfail')}: ${rem.delivered.email_error || ''}` : '';
+    failed.hidden = failed.textContent === '';
+    remindForm.querySelector('.remind-done').hidden = false;
+    btn.hidden = true;
+  } catch (x) {
+    const rest = [];
+    for (const fe of x.fields || []) {
+      const msg = lang === 'vi' ? (fe.message_vi || fe.message) : fe.message;
+      const p = remindForm.querySelector(`[data-error="${CSS.escape(fe.field)}"]`);
+      if (!p) { rest.push(msg); continue; }
+      p.textContent = msg;
+      p.hidden = false;
+      f[fe.field]?.setAttribute('aria-invalid', 'true');
+    }
+    const box = remindForm.querySelector('[data-form-error]');
+    box.textContent = (x.fields?.length ? t('review.remind.fix') : x.message) + (rest.length ? ': ' + rest.join('; ') : '');
+    box.hidden = false;
+    btn.disabled = false;
+  }
+});
 
 function showNone() {
   if (!list.querySelector('.review-row')) list.replaceChildren(el('p', 'muted empty', t('review.none')));

@@ -149,6 +149,89 @@ async function loadLog() {
 logSel.addEventListener('change', loadLog);
 loadLog();
 
+// ---- Reminders ------------------------------------------------------------------
+
+// The ward police's reminders to this owner (GET /api/my/reminders), those
+// not yet acknowledged first; the owner acknowledges each with a note.
+const remList = document.getElementById('my-rem');
+const remNone = document.getElementById('my-rem-none');
+const remError = document.getElementById('my-rem-error');
+
+function remItem(r) {
+  const a = document.createElement('article');
+  a.className = 'my-rem' + (r.acked ? ' acked' : '');
+  a.dataset.reminder = r.id;
+  a.dataset.acked = String(r.acked);
+  const add = (parent, tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    parent.append(e);
+    return e;
+  };
+  const body = add(a, 'div', 'body');
+  add(body, 'h3', 'what', r.what);
+  add(body, 'p', 'meta muted', `${tr('my.rem.seen')} ${r.seen_at_local} · ${cameraNames.get(r.camera_id) || r.camera_id}`);
+  const adv = add(body, 'p', 'advice');
+  add(adv, 'strong', '', tr('my.rem.advice') + ': ');
+  adv.append(r.advice);
+  const notice = add(add(body, 'p', 'links'), 'a', 'notice-pdf', tr('my.rem.notice'));
+  notice.href = r.notice_url;
+  notice.target = '_blank';
+  notice.rel = 'noopener';
+  if (r.snapshot_url) {
+    const img = add(a, 'img', 'snap');
+    img.src = r.snapshot_url;
+    img.alt = tr('my.rem.snapshot');
+    img.loading = 'lazy';
+  }
+  const ack = add(a, 'div', 'ack');
+  if (r.acked) {
+    add(ack, 'span', 'acked-line', `${tr('my.rem.acked_at')} ${r.acked_at_local}`);
+    if (r.ack_note) add(ack, 'span', 'ack-note', r.ack_note);
+    return a;
+  }
+  add(ack, 'span', 'badge new', tr('my.rem.new'));
+  const note = add(ack, 'input', 'note');
+  note.type = 'text';
+  note.maxLength = 1000;
+  note.placeholder = tr('my.rem.note');
+  note.setAttribute('aria-label', tr('my.rem.note'));
+  const btn = add(ack, 'button', 'primary ack-btn', tr('my.rem.ack'));
+  btn.type = 'button';
+  const err = add(ack, 'p', 'error-text');
+  err.hidden = true;
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    err.hidden = true;
+    try {
+      a.replaceWith(remItem(await api('POST', `/api/my/reminders/${r.id}/ack`, { note: note.value.trim() })));
+    } catch (e) {
+      err.textContent = e.message;
+      err.hidden = false;
+      btn.disabled = false;
+    }
+  });
+  return a;
+}
+
+async function loadReminders() {
+  try {
+    const list = await api('GET', '/api/my/reminders');
+    list.sort((x, y) => Number(x.acked) - Number(y.acked)); // stable: newest first within each
+    remList.replaceChildren(...list.map(remItem));
+    remNone.hidden = list.length > 0;
+  } catch (e) {
+    if (e.status === 404) { // the node keeps no reminders
+      document.getElementById('my-rem-section').hidden = true;
+      return;
+    }
+    remError.textContent = e.message;
+    remError.hidden = false;
+  }
+}
+loadReminders();
+
 // ---- Registration -------------------------------------------------------------
 
 const reg = document.getElementById('my-reg');
