@@ -116,6 +116,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Addr:         cfg.RTSP,
 		Registry:     n.Ingest,
 		Authenticate: n.authenticateViewer,
+		SharedLive: func(id string) bool {
+			c, err := store.Camera(context.Background(), id)
+			if err != nil {
+				return matthan.ErrorCode(err) == matthan.ENOTFOUND // the registry says 404 itself
+			}
+			ok, _, _ := c.Allows(matthan.AccessLive, time.Now())
+			return ok
+		},
 		Audit: func(ctx context.Context, e *matthan.AuditEntry) {
 			if err := store.AddAudit(ctx, e); err != nil {
 				log.Error("audit entry not stored", "err", err, "action", e.Action, "user", e.User)
@@ -237,28 +245,38 @@ func (n *Node) cameraChanged(id string) {
 	}
 }
 
-// endUnsharedLive ends the live sessions of the cameras (all watched ones
-// when none are named) whose sharing does not allow live view now.
+// endUnsharedLive ends the live sessions (browser and RTSP restream) of the
+// cameras (every camera when none are named) whose sharing does not allow
+// live view now.
 func (n *Node) endUnsharedLive(ctx context.Context, ids ...string) {
+	var cams []*matthan.Camera
 	if len(ids) == 0 {
-		for _, info := range n.Live.List() {
-			ids = append(ids, info.CameraID)
+		var err error
+		if cams, err = n.Store.Cameras(ctx, matthan.CameraFilter{}); err != nil {
+			n.Log.Error("sharing: cannot read the cameras", "err", err)
+			return
 		}
 	}
 	for _, id := range ids {
 		c, err := n.Store.Camera(ctx, id)
-		if err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
+		switch {
+		case matthan.ErrorCode(err) == matthan.ENOTFOUND:
+			c = &matthan.Camera{ID: id, Approval: matthan.ApprovalRejected} // gone: shown to nobody
+		case err != nil:
 			n.Log.Error("sharing: cannot read the camera", "camera", id, "err", err)
 			continue
 		}
-		if err == nil {
-			if ok, _, _ := c.Allows(matthan.AccessLive, time.Now()); ok {
-				continue
-			}
+		cams = append(cams, c)
+	}
+	now := time.Now()
+	for _, c := range cams {
+		if ok, _, _ := c.Allows(matthan.AccessLive, now); ok {
+			continue
 		}
-		if k := n.Live.EndCamera(id); k > 0 {
-			n.Log.Info("live view ended: the camera is not shared live now", "camera", id, "viewers", k)
+		if k := n.Live.EndCamera(c.ID); k > 0 {
+			n.Log.Info("live view ended: the camera is not shared live now", "camera", c.ID, "viewers", k)
 		}
+		n.rtsp.EndCamera(c.ID)
 	}
 }
 
@@ -291,8 +309,8 @@ func (n *Node) authenticateViewer(user, pass string) (string, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	u, err := n.Users.Authenticate(ctx, user, pass)
-	if err != nil {
-		return "", false
+	if err != nil || !matthan.RoleScopes(u.Role).Has(matthan.ScopeLive) {
+		return "", false // a contributor watches no restream
 	}
 	return u.Name, true
 }

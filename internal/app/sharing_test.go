@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"matthan"
+	"matthan/internal/secret"
 )
 
 // TestRevokingStopsLiveView: an officer watches a household's camera live;
@@ -71,4 +74,71 @@ func TestRevokingStopsLiveView(t *testing.T) {
 	if code != http.StatusForbidden || !strings.Contains(e.Error.MessageVI, "ngừng chia sẻ") {
 		t.Errorf("a new live view after the revocation: %d %s", code, body)
 	}
+}
+
+// TestRestreamFollowsSharing: the RTSP restream, like the browser's live
+// view, is for staff and for cameras shared live: a reader of a camera
+// whose owner switches to "recordings only" is disconnected and refused
+// (403) from then on, while the camera keeps recording; a contributor's
+// password opens no restream.
+func TestRestreamFollowsSharing(t *testing.T) {
+	w := startWard(t, 1, nil)
+	n := w.node
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 20*time.Second)
+	if err := n.Store.CreateUser(t.Context(), &matthan.User{Name: "chu-nha", Role: matthan.RoleContributor, PasswordHash: mustHash(t, "mật-khẩu-chủ-nhà")}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(user, pw string, seconds int) (string, error) {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		url := fmt.Sprintf("rtsp://%s:%s@%s/cam-001/main", user, pw, n.RTSPAddr())
+		out, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp",
+			"-i", url, "-t", fmt.Sprint(seconds), "-f", "null", "-").CombinedOutput()
+		return string(out), err
+	}
+	if out, err := read("chu-nha", "mật-khẩu-chủ-nhà", 1); err == nil || !strings.Contains(out, "401") {
+		t.Errorf("a contributor read the restream: %v %s", err, out)
+	}
+
+	// A reader watching when the owner switches to recordings only.
+	type result struct {
+		out string
+		err error
+		at  time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := read("admin", adminPassword, 60)
+		done <- result{out, err, time.Now()}
+	}()
+	time.Sleep(3 * time.Second) // the reader is playing
+	c, err := n.Store.Camera(t.Context(), "cam-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Sharing = matthan.Sharing{Mode: matthan.ShareRecordings}
+	if err := n.Store.UpdateCamera(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	changed := time.Now()
+	n.cameraChanged("cam-001")
+	select {
+	case r := <-done:
+		t.Logf("the reader was cut %v after the change (%v)", r.at.Sub(changed).Round(time.Millisecond), r.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the restream reader still plays 10 s after the owner stopped sharing live view")
+	}
+	if out, err := read("admin", adminPassword, 1); err == nil || !strings.Contains(out, "403") {
+		t.Errorf("a new reader after the change: %v %s", err, out)
+	}
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 10*time.Second) // still recorded
+}
+
+func mustHash(t *testing.T, pw string) string {
+	t.Helper()
+	h, err := secret.HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

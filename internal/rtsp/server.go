@@ -44,6 +44,9 @@ type Server struct {
 	// Authenticate checks a reader's user name and password (Basic auth) and
 	// returns the user's name for the audit log. Nil refuses every reader.
 	Authenticate func(user, pass string) (name string, ok bool)
+	// SharedLive reports whether a camera's owner lets the police watch it
+	// live now; a refused reader gets 403. Nil allows every camera.
+	SharedLive func(cameraID string) bool
 	// Audit records each successful PLAY. Optional.
 	Audit func(ctx context.Context, e *matthan.AuditEntry)
 	Log   *slog.Logger
@@ -219,6 +222,26 @@ func (s *Server) authReader(c *gortsplib.ServerConn, req *base.Request) (string,
 	return name, nil, nil
 }
 
+// notShared answers 403 when the camera's owner does not share it live.
+func (s *Server) notShared(key streamKey) *base.Response {
+	if s.SharedLive == nil || s.SharedLive(key.camera) {
+		return nil
+	}
+	return &base.Response{StatusCode: base.StatusForbidden}
+}
+
+// EndCamera disconnects every reader of a camera's restreams now: its
+// owner stopped sharing its live view.
+func (s *Server) EndCamera(cameraID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, rs := range s.restreams {
+		if key.camera == cameraID {
+			s.retireLocked(rs)
+		}
+	}
+}
+
 // handler receives gortsplib's callbacks, keeping them off Server's API.
 type handler struct{ s *Server }
 
@@ -236,6 +259,9 @@ func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.R
 	}
 	if _, res, err := s.authReader(ctx.Conn, ctx.Request); res != nil {
 		return res, nil, err
+	}
+	if res := s.notShared(key); res != nil {
+		return res, nil, nil
 	}
 	rs, res := s.restreamFor(key)
 	if res != nil {
@@ -256,6 +282,9 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 	user, res, err := s.authReader(ctx.Conn, ctx.Request)
 	if res != nil {
 		return res, nil, err
+	}
+	if res := s.notShared(key); res != nil {
+		return res, nil, nil
 	}
 	rs, res := s.restreamFor(key)
 	if res != nil {
