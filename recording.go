@@ -111,7 +111,8 @@ type RecordingIndex interface {
 	// when zero); EINVALID without camera, case, reason or creator, or
 	// unless End is after Start.
 	AddLock(ctx context.Context, l *EvidenceLock) error
-	// ReleaseLock ends a lock (at zero means now); ENOTFOUND, ECONFLICT
+	// ReleaseLock ends a lock (at zero means now; a time still to come
+	// schedules the release, as closing a case does); ENOTFOUND, ECONFLICT
 	// when already released, EINVALID without who releases it.
 	ReleaseLock(ctx context.Context, id int64, by string, at time.Time) error
 	// Locks returns the locks overlapping [From, To) like Segments,
@@ -131,12 +132,12 @@ type EvidenceLock struct {
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	ReleasedBy string    `json:"released_by,omitempty"`
-	ReleasedAt time.Time `json:"released_at"` // zero while the lock holds
+	ReleasedAt time.Time `json:"released_at"` // zero while the lock holds; a future time: it holds until then
 }
 
 // LockFilter selects evidence locks; zero fields match all.
 type LockFilter struct {
 	CameraID string
-	Active   bool // only locks not released
+	Active   bool // only locks that hold now: not released, or released at a time still to come
 	From, To time.Time
 }

@@ -40,6 +40,12 @@ type Config struct {
 	Analytics Analytics
 	Ward      Ward
 	Mail      Mail
+	Cases     Cases
+}
+
+// Cases tunes cases (vụ việc) and the locks on their footage.
+type Cases struct {
+	KeepDays int // days a closed case's footage stays locked against retention
 }
 
 // Mail is the SMTP server reminders to camera owners are e-mailed through
@@ -175,6 +181,7 @@ var options = []option{
 	{"mail.from", "", "sender of the e-mails, e.g. \"Công an phường An Bình <canh-bao@example.com>\" (required with mail.smtp)", func(c *Config) any { return &c.Mail.From }},
 	{"mail.username", "", "user name to sign in to the SMTP server; empty: no sign-in", func(c *Config) any { return &c.Mail.Username }},
 	{"mail.password", "", "password for mail.username (never logged; prefer the environment variable)", func(c *Config) any { return &c.Mail.Password }},
+	{"cases.keep-days", "365", "days a closed case's footage stays locked against retention (a case may say otherwise when opened); while a case is open its footage is always kept", func(c *Config) any { return &c.Cases.KeepDays }},
 	{"export.keep", "8760h", "how long the node keeps each evidence package it made under DATA/exports (at least 8760h, a year)", func(c *Config) any { return &c.Export.Keep }},
 }
 
@@ -385,6 +392,9 @@ func (c *Config) Validate() error {
 	}
 	if r := c.Record; r.RetainDays < 1 || r.RetainDays > 3650 {
 		bad("record.retain-days", "must be from 1 to 3650, got %d", r.RetainDays)
+	}
+	if k := c.Cases.KeepDays; k < 1 || k > 3650 {
+		bad("cases.keep-days", "must be from 1 to 3650, got %d", k)
 	}
 	if r := c.Record; r.MinFreePercent < 0 || r.MinFreePercent > 90 {
 		bad("record.min-free-percent", "must be from 0 to 90, got %d", r.MinFreePercent)

@@ -68,6 +68,8 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--record.enabled", "maybe"}, want: "record.enabled"},
 		{args: []string{"--admin-password", "short"}, want: "admin-password"},
 		{args: []string{"--export.keep", "720h"}, want: "export.keep"},
+		{args: []string{"--cases.keep-days", "0"}, want: "cases.keep-days"},
+		{env: map[string]string{"MATTHAN_CASES_KEEP_DAYS": "3651"}, want: "cases.keep-days"},
 		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
 		{args: []string{"--ward.authority", " "}, want: "ward.authority"},
 		{env: map[string]string{"MATTHAN_WARD_SIGNER_TITLE": strings.Repeat("Ư", 81)}, want: "ward.signer-title"},
@@ -101,6 +103,9 @@ func TestDefaultsAreValid(t *testing.T) {
 	}
 	if c.Ward.Authority != "UBND PHƯỜNG AN BÌNH" || c.Ward.City != "TP. Cần Thơ" {
 		t.Errorf("ward defaults %+v", c.Ward)
+	}
+	if c.Cases.KeepDays != 365 {
+		t.Errorf("cases.keep-days default %d, want 365", c.Cases.KeepDays)
 	}
 }
 

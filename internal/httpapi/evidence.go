@@ -52,12 +52,12 @@ type lockView struct {
 	ReleasedAtLocal string     `json:"released_at_local,omitempty"`
 }
 
-func viewLock(l *matthan.EvidenceLock) lockView {
+func viewLock(l *matthan.EvidenceLock, now time.Time) lockView {
 	v := lockView{ID: l.ID, CameraID: l.CameraID, Start: l.Start.UTC(), End: l.End.UTC(),
 		StartLocal: matthan.FormatLocal(l.Start), EndLocal: matthan.FormatLocal(l.End),
 		Case: l.Case, Reason: l.Reason, CreatedBy: l.CreatedBy,
 		CreatedAt: l.CreatedAt.UTC(), CreatedAtLocal: matthan.FormatLocal(l.CreatedAt),
-		Active: l.ReleasedAt.IsZero(), ReleasedBy: l.ReleasedBy}
+		Active: l.ReleasedAt.IsZero() || l.ReleasedAt.After(now), ReleasedBy: l.ReleasedBy}
 	if !l.ReleasedAt.IsZero() {
 		at := l.ReleasedAt.UTC()
 		v.ReleasedAt, v.ReleasedAtLocal = &at, matthan.FormatLocal(at)
@@ -169,7 +169,7 @@ func (s *Server) handleCreateLock(w http.ResponseWriter, r *http.Request, u *mat
 	}
 	s.auditEvidence(r, u, "evidence.lock", id, fmt.Sprintf("lock %d; case: %s; reason: %s; range: %s",
 		l.ID, l.Case, l.Reason, localRange(l.Start, l.End)))
-	s.writeJSON(w, r, http.StatusCreated, viewLock(l))
+	s.writeJSON(w, r, http.StatusCreated, viewLock(l, s.now()))
 	return nil
 }
 
@@ -202,7 +202,7 @@ func (s *Server) handleListLocks(w http.ResponseWriter, r *http.Request, _ *matt
 	}
 	views := make([]lockView, 0, len(locks))
 	for _, l := range locks {
-		views = append(views, viewLock(l))
+		views = append(views, viewLock(l, s.now()))
 	}
 	s.writeJSON(w, r, http.StatusOK, views)
 	return nil
@@ -263,7 +263,7 @@ func (s *Server) handleReleaseLock(w http.ResponseWriter, r *http.Request, u *ma
 		detail += "; reason for release: " + why
 	}
 	s.auditEvidence(r, u, "evidence.unlock", l.CameraID, detail)
-	s.writeJSON(w, r, http.StatusOK, viewLock(l))
+	s.writeJSON(w, r, http.StatusOK, viewLock(l, s.now()))
 	return nil
 }
 

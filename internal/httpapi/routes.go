@@ -118,6 +118,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/reminders", s.auth(canPlayBack, s.handleListReminders))
 	mux.Handle("GET /api/reminders/{id}", s.auth(canPlayBack, s.handleGetReminder))
 	mux.Handle("POST /api/reminders/{id}/follow-up", s.auth(canPlayBack, s.handleFollowUpReminder))
+
+	// Cases (vụ việc, cases.go), for officers and admins: each action is
+	// kept in the case's log and audited (case.*); footage attached to a
+	// case is locked while it is open and for keep_days after it closes.
+	mux.Handle("POST /api/cases", s.auth(canPlayBack, s.handleCreateCase))
+	mux.Handle("GET /api/cases", s.auth(canPlayBack, s.handleListCases))
+	mux.Handle("GET /api/cases/{id}", s.auth(canPlayBack, s.handleGetCase))
+	mux.Handle("POST /api/cases/{id}/items", s.auth(canPlayBack, s.handleAddCaseItem))
+	mux.Handle("DELETE /api/cases/{id}/items/{item}", s.auth(canPlayBack, s.handleRemoveCaseItem))
+	mux.Handle("POST /api/cases/{id}/close", s.auth(canPlayBack, s.handleCloseCase))
+	mux.Handle("POST /api/cases/{id}/reopen", s.auth(canPlayBack, s.handleReopenCase))
+	mux.Handle("POST /api/cases/{id}/exports", s.auth(canExport, s.handleCaseExport))
 	mux.Handle("GET /api/reminders/{id}/notice.pdf", s.auth(signedIn, s.handleReminderNotice))     // staff, or the recipient
 	mux.Handle("GET /api/reminders/{id}/snapshot.jpg", s.auth(signedIn, s.handleReminderSnapshot)) // staff, or the recipient
 	mux.Handle("GET /api/my/reminders", s.auth(canOwn, s.handleMyReminders))

@@ -88,6 +88,9 @@ type Deps struct {
 	// Reminders are officers' reminders to camera owners (reminders.go);
 	// nil: the reminder routes answer 404.
 	Reminders *Reminders
+	// Cases are the ward's cases (vụ việc, cases.go); nil: the case
+	// routes answer 404.
+	Cases *Cases
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.

@@ -236,13 +236,17 @@ func (s *sweep) run(ctx context.Context) error {
 	if s.usage, err = s.r.index.RecordingBytes(ctx, time.Time{}, time.Time{}); err != nil {
 		return fmt.Errorf("retention: recording bytes: %w", err)
 	}
-	active, err := s.r.index.Locks(ctx, matthan.LockFilter{Active: true})
+	// All locks, judged by the sweep's clock: a closed case's locks are
+	// released at a time still to come.
+	all, err := s.r.index.Locks(ctx, matthan.LockFilter{})
 	if err != nil {
 		return fmt.Errorf("retention: evidence locks: %w", err)
 	}
 	s.locks = map[string][]*matthan.EvidenceLock{}
-	for _, l := range active {
-		s.locks[l.CameraID] = append(s.locks[l.CameraID], l)
+	for _, l := range all {
+		if holds(l, s.now) {
+			s.locks[l.CameraID] = append(s.locks[l.CameraID], l)
+		}
 	}
 
 	ids := make([]string, 0, len(s.usage))
@@ -478,11 +482,18 @@ func (s *sweep) lockedNow(ctx context.Context, seg *matthan.Segment) (bool, erro
 	if !to.After(seg.Start) {
 		to = seg.Start.Add(time.Microsecond)
 	}
-	ls, err := s.r.index.Locks(ctx, matthan.LockFilter{CameraID: seg.CameraID, Active: true, From: seg.Start, To: to})
+	ls, err := s.r.index.Locks(ctx, matthan.LockFilter{CameraID: seg.CameraID, From: seg.Start, To: to})
 	if err != nil {
 		return false, fmt.Errorf("retention: evidence locks of %s: %w", seg.CameraID, err)
 	}
-	return len(ls) > 0, nil
+	return slices.ContainsFunc(ls, func(l *matthan.EvidenceLock) bool { return holds(l, s.now) }), nil
+}
+
+// holds reports whether a lock keeps its footage at now: not released, or
+// released only later (a closed case's locks end KeepDays after it
+// closes).
+func holds(l *matthan.EvidenceLock, now time.Time) bool {
+	return l.ReleasedAt.IsZero() || l.ReleasedAt.After(now)
 }
 
 // isEventFootage says whether seg lies within EventMargin of an event of

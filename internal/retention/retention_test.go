@@ -697,3 +697,55 @@ func TestDefaultDiskFunctions(t *testing.T) {
 		t.Errorf("probeWrite of a missing directory = %v, want ErrNotExist", err)
 	}
 }
+
+// TestCaseLocks: footage attached to a case is kept while the case is open
+// and for KeepDays after it closes; reopening locks it again; once a
+// closed case's days have passed, retention deletes it.
+func TestCaseLocks(t *testing.T) {
+	clock := now
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return clock } })
+	ctx := t.Context()
+	e.camera("cam-c", 1, 0)
+	base := now.Add(-10 * 24 * time.Hour)
+	e.segment("cam-c", base, 10*time.Minute, 1000)
+	e.segment("cam-c", base.Add(10*time.Minute), 10*time.Minute, 1000)
+	c := &matthan.Case{Number: "VV-2026-0042", Title: "Trộm xe máy", OpenedBy: "officer.tuan", KeepDays: 2, OpenedAt: now}
+	if err := e.db.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	it := &matthan.CaseItem{CaseID: c.ID, Kind: matthan.CaseItemFootage, CameraID: "cam-c",
+		From: base.Add(time.Minute), To: base.Add(5 * time.Minute), AddedBy: "officer.tuan", AddedAt: now}
+	if err := e.db.AddCaseItem(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name   string
+		change func() error
+		at     time.Time
+		want   []int
+	}{
+		{"open", nil, now, []int{0}},
+		{"closed, within its days", func() error { _, err := e.db.CloseCase(ctx, c.ID, "officer.tuan", "", now); return err },
+			now.Add(24 * time.Hour), []int{0}},
+		{"reopened, past the first close's days", func() error {
+			_, err := e.db.ReopenCase(ctx, c.ID, "officer.lan", "new witness", now.Add(24*time.Hour))
+			return err
+		}, now.Add(3 * 24 * time.Hour), []int{0}},
+		{"closed again, past its days", func() error {
+			_, err := e.db.CloseCase(ctx, c.ID, "officer.lan", "", now.Add(3*24*time.Hour))
+			return err
+		}, now.Add(5*24*time.Hour + time.Hour), nil},
+	}
+	for _, st := range steps {
+		if st.change != nil {
+			if err := st.change(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+		}
+		clock = st.at
+		e.sweep()
+		if got := e.left("cam-c", base); !slices.Equal(got, st.want) {
+			t.Errorf("%s: kept %v, want %v", st.name, got, st.want)
+		}
+	}
+}

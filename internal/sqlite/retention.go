@@ -158,14 +158,17 @@ func (db *DB) ReleaseLock(ctx context.Context, id int64, by string, at time.Time
 }
 
 // Locks returns the locks overlapping [f.From, f.To), ordered by Start
-// (then ID); Active leaves out released ones.
+// (then ID); Active leaves out released ones (a release scheduled for
+// later has not happened yet).
 func (db *DB) Locks(ctx context.Context, f matthan.LockFilter) ([]*matthan.EvidenceLock, error) {
 	var c conds
 	if f.CameraID != "" {
 		c.add("camera_id = ?", f.CameraID)
 	}
 	if f.Active {
-		c.add("released_at IS NULL")
+		// A closed case schedules its locks' release: released_at in the
+		// future, and the lock holds until then.
+		c.add("(released_at IS NULL OR released_at > ?)", toMicros(db.stamp()))
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
 		c.add("0")
