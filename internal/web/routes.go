@@ -25,6 +25,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.donationRoutes(mux) // the ledger, and the public /transparency page
 	s.portalRoutes(mux)   // contributors: /my; the police: /approvals
 	s.reminderRoutes(mux) // officers: /reminders
+	s.caseRoutes(mux)     // officers: /cases, /cases/{id}
 }
 
 func anyRole(matthan.Role) bool { return true }

@@ -115,7 +115,10 @@ function row(e) {
   const remind = el('button', 'remind', t('review.remind'));
   remind.type = 'button';
   remind.onclick = () => openRemind(e);
-  acts.append(remind, err);
+  const toCase = el('button', 'to-case', t('review.case'));
+  toCase.type = 'button';
+  toCase.onclick = () => openCase(e);
+  acts.append(remind, toCase, err);
   r.append(acts);
   return r;
 }
@@ -172,6 +175,59 @@ remindForm.querySelector('[data-send]').addEventListener('click', async (ev) => 
     const box = remindForm.querySelector('[data-form-error]');
     box.textContent = (x.fields?.length ? t('review.remind.fix') : x.message) + (rest.length ? ': ' + rest.join('; ') : '');
     box.hidden = false;
+    btn.disabled = false;
+  }
+});
+
+// The case dialog: the officer picks an open case and attaches the event
+// to it (POST /api/cases/{id}/items).
+const caseDlg = document.getElementById('review-case');
+const caseForm = caseDlg?.querySelector('form');
+let caseEvent = null;
+
+async function openCase(e) {
+  caseEvent = e;
+  const pick = caseForm.elements.case;
+  const msg = caseForm.querySelector('[data-form-error]');
+  const done = caseForm.querySelector('.case-done');
+  const add = caseForm.querySelector('[data-add]');
+  msg.hidden = done.hidden = true;
+  add.hidden = false;
+  add.disabled = true;
+  caseForm.querySelector('.case-event').textContent = `${t('alert.type.' + e.type)} · ${names[e.camera_id] || e.camera_id} · ${e.start_local}`;
+  pick.replaceChildren();
+  caseDlg.showModal();
+  try {
+    const cases = await api('GET', '/api/cases?status=open');
+    for (const c of cases) {
+      const o = el('option', '', `${c.number} · ${c.title}`);
+      o.value = c.id;
+      pick.append(o);
+    }
+    caseForm.querySelector('.case-none').hidden = cases.length > 0;
+    add.disabled = cases.length === 0;
+  } catch (x) {
+    msg.textContent = x.message;
+    msg.hidden = false;
+  }
+}
+
+caseForm?.querySelector('[data-add]').addEventListener('click', async (ev) => {
+  const btn = ev.currentTarget;
+  const msg = caseForm.querySelector('[data-form-error]');
+  const id = caseForm.elements.case.value;
+  msg.hidden = true;
+  btn.disabled = true;
+  try {
+    await api('POST', `/api/cases/${encodeURIComponent(id)}/items`, { kind: 'event', event_id: caseEvent.id });
+    const done = caseForm.querySelector('.case-done');
+    done.querySelector('a').href = '/cases/' + encodeURIComponent(id);
+    done.hidden = false;
+    btn.hidden = true;
+  } catch (x) {
+    const fe = x.fields?.[0];
+    msg.textContent = fe ? (lang === 'vi' ? (fe.message_vi || fe.message) : fe.message) : x.message;
+    msg.hidden = false;
     btn.disabled = false;
   }
 });
