@@ -168,7 +168,10 @@ func TestStallDetectedWithinTimeout(t *testing.T) {
 	last := h.clk.Now()
 	h.expectEvent("cam-001", matthan.StreamMain, matthan.StateConnecting, matthan.StateStreaming)
 
-	// The camera keeps the connection open but sends nothing.
+	// The camera keeps the connection open but sends nothing. The watchdog
+	// arms its timer when the unit is handled, which may come after the
+	// event: wait for it before moving the clock.
+	h.clk.waitDue(t, last.Add(5*time.Second))
 	h.clk.Advance(4900 * time.Millisecond)
 	h.clk.waitDue(t, last.Add(5*time.Second)) // the watchdog waits exactly the timeout
 	if call.cancelled() || h.status("cam-001", matthan.StreamMain).State != matthan.StateStreaming {
