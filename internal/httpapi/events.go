@@ -72,7 +72,8 @@ func (s *Server) eventsStore() (matthan.EventStore, error) {
 }
 
 // GET /api/events?camera=&type=&review=none|confirmed|false_alarm&from=&to=&limit=
-// lists events newest first.
+// lists events newest first, those of footage the camera's owner does not
+// share left out (so a page may hold fewer than limit).
 func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request, _ *matthan.User) error {
 	st, err := s.eventsStore()
 	if err != nil {
@@ -114,9 +115,21 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request, _ *mat
 	if err != nil {
 		return err
 	}
-	out := make([]eventView, len(list))
-	for i, e := range list {
-		out[i] = viewEvent(e)
+	cams, err := s.deps.Store.Cameras(r.Context(), matthan.CameraFilter{})
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*matthan.Camera, len(cams))
+	for _, c := range cams {
+		byID[c.ID] = c
+	}
+	// An event tells what a camera saw: it is left out where its owner
+	// does not share that moment's footage.
+	out := make([]eventView, 0, len(list))
+	for _, e := range list {
+		if c := byID[e.CameraID]; c == nil || sharedAt(c, matthan.AccessPlayback, e.Start) == nil {
+			out = append(out, viewEvent(e))
+		}
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -130,6 +143,9 @@ func (s *Server) handleGetEvent(w http.ResponseWriter, r *http.Request, _ *matth
 	}
 	e, err := st.AnalyticsEvent(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := s.playbackShared(r, e.CameraID, e.Start, e.Start); err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, viewEvent(e))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,5 +227,32 @@ func TestEventReview(t *testing.T) {
 	}
 	if got := ids(t, e.do("GET", "/api/events?review=none", "officer", nil)); !slices.Contains(got, "ev-a") {
 		t.Fatalf("queue after clearing: %v", got)
+	}
+}
+
+// TestEventsFollowSharing: what a camera saw is shown only where its owner
+// shares that moment's footage: the list leaves such events out and the
+// event itself is refused with the owner's reason.
+func TestEventsFollowSharing(t *testing.T) {
+	e, _ := newEventsEnv(t)
+	c := &matthan.Camera{ID: "cam-1", Name: "Nhà ông Sáu", Area: "Khóm 2", Owner: matthan.Owner{Kind: matthan.OwnerHousehold, Name: "Nguyễn Văn Sáu"},
+		Source: matthan.SourcePull, MainURL: "rtsp://127.0.0.1:1/x", Enabled: true, Contributor: "chu-nha",
+		Sharing: matthan.Sharing{Mode: matthan.ShareOnRequest}}
+	if err := e.db.CreateCamera(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(t, e.do("GET", "/api/events", "officer", nil)); !slices.Equal(got, []string{"ev-b"}) {
+		t.Fatalf("listed %v, want only the event of the camera that is shared", got)
+	}
+	err := expectError(t, e.do("GET", "/api/events/ev-a", "officer", nil), http.StatusForbidden, matthan.EFORBIDDEN)
+	if !strings.Contains(err.MessageVI, "khi có yêu cầu") {
+		t.Errorf("refusal %q", err.MessageVI)
+	}
+	c.Sharing.Mode = matthan.ShareLive
+	if err := e.db.UpdateCamera(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(t, e.do("GET", "/api/events", "officer", nil)); len(got) != 3 {
+		t.Fatalf("shared again: listed %v", got)
 	}
 }

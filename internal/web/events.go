@@ -195,6 +195,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			cam := camera(ae.CameraID)
+			if cam != nil {
+				if ok, _, _ := cam.Allows(matthan.AccessPlayback, ae.Start); !ok {
+					continue // what the camera saw is not shared at that moment
+				}
+			}
 			le := newLiveEvent(ae, cam)
 			sub := s.alertSubscription(ctx, u.Name)
 			le.Alert = sub.Wants(ae, cam, s.now())
