@@ -99,16 +99,8 @@ func (db *DB) Cases(ctx context.Context, f matthan.CaseFilter) ([]*matthan.Case,
 	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}
-	defer rows.Close()
-	out := []*matthan.Case{}
-	for rows.Next() {
-		k, err := scanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("cases: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanCase)
+	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}
 	return out, nil
@@ -229,16 +221,8 @@ func caseItems(ctx context.Context, q queryer, caseID int64) ([]*matthan.CaseIte
 	if err != nil {
 		return nil, fmt.Errorf("case items: %w", err)
 	}
-	defer rows.Close()
-	out := []*matthan.CaseItem{}
-	for rows.Next() {
-		it, err := scanCaseItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("case items: %w", err)
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanCaseItem)
+	if err != nil {
 		return nil, fmt.Errorf("case items: %w", err)
 	}
 	return out, nil

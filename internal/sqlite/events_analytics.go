@@ -104,16 +104,8 @@ func (db *DB) AnalyticsEvents(ctx context.Context, f matthan.AnalyticsEventFilte
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	defer rows.Close()
-	out := []*matthan.AnalyticsEvent{}
-	for rows.Next() {
-		e, err := scanAnalyticsEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("events: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanAnalyticsEvent)
+	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	return out, nil
@@ -163,16 +155,11 @@ func (db *DB) PruneAnalyticsEvents(ctx context.Context, endedBefore time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("prune events: %w", err)
 	}
-	defer rows.Close()
-	var out []*matthan.AnalyticsEvent
-	for rows.Next() {
-		e, err := scanAnalyticsEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("prune events: %w", err)
-		}
-		out = append(out, e)
+	out, err := scanAll(rows, scanAnalyticsEvent)
+	if err != nil {
+		return nil, fmt.Errorf("prune events: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // optMicros stores the zero time as 0 ("not set").
@@ -186,7 +173,7 @@ func optMicros(t time.Time) int64 {
 const analyticsColumns = `id, type, camera_id, zone, start_at, end_at, track_ids, box_x1, box_y1, box_x2, box_y2,
 	severity, summary, summary_vi, snapshot, review, review_note, reviewed_by, reviewed_at`
 
-func scanAnalyticsEvent(s interface{ Scan(...any) error }) (*matthan.AnalyticsEvent, error) {
+func scanAnalyticsEvent(s scanner) (*matthan.AnalyticsEvent, error) {
 	var (
 		e                    matthan.AnalyticsEvent
 		typ, sev, rev        string

@@ -136,16 +136,8 @@ func (db *DB) Layouts(ctx context.Context, user string) ([]*matthan.Layout, erro
 	if err != nil {
 		return nil, fmt.Errorf("layouts: %w", err)
 	}
-	defer rows.Close()
-	out := []*matthan.Layout{}
-	for rows.Next() {
-		l, err := scanLayout(rows)
-		if err != nil {
-			return nil, fmt.Errorf("layouts: %w", err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanLayout)
+	if err != nil {
 		return nil, fmt.Errorf("layouts: %w", err)
 	}
 	return out, nil
@@ -165,7 +157,7 @@ func (db *DB) layout(ctx context.Context, user string, id int64) (*matthan.Layou
 
 const layoutColumns = `l.id, u.name, l.name, l.size, l.cameras, l.rotation, l.created_at, l.updated_at`
 
-func scanLayout(s interface{ Scan(...any) error }) (*matthan.Layout, error) {
+func scanLayout(s scanner) (*matthan.Layout, error) {
 	var (
 		l                matthan.Layout
 		cams             string

@@ -87,16 +87,8 @@ func (db *DB) Reminders(ctx context.Context, f matthan.ReminderFilter) ([]*matth
 	if err != nil {
 		return nil, fmt.Errorf("reminders: %w", err)
 	}
-	defer rows.Close()
-	out := []*matthan.Reminder{}
-	for rows.Next() {
-		r, err := scanReminder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reminders: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanReminder)
+	if err != nil {
 		return nil, fmt.Errorf("reminders: %w", err)
 	}
 	return out, nil
@@ -183,8 +175,6 @@ func (db *DB) FollowUpReminder(ctx context.Context, id int64, next time.Time) (*
 	}
 	return out, nil
 }
-
-type scanner interface{ Scan(...any) error }
 
 func scanReminder(s scanner) (*matthan.Reminder, error) {
 	var (

@@ -258,7 +258,7 @@ func zeroFromMicros(us int64) time.Time {
 
 const tokenColumns = `t.id, u.name, t.name, t.scopes, t.token_hash, t.created_at, t.expires_at, t.last_used`
 
-func scanToken(s interface{ Scan(...any) error }) (*matthan.APIToken, error) {
+func scanToken(s scanner) (*matthan.APIToken, error) {
 	var (
 		t                         matthan.APIToken
 		scopes                    string
@@ -304,16 +304,8 @@ func (db *DB) Tokens(ctx context.Context, user string) ([]*matthan.APIToken, err
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
-	defer rows.Close()
-	out := []*matthan.APIToken{}
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanToken)
+	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
 	return out, nil

@@ -42,7 +42,7 @@ func (db *DB) CreateUser(ctx context.Context, u *matthan.User) error {
 
 const userColumns = `id, name, role, password_hash, created_at`
 
-func scanUser(s interface{ Scan(...any) error }) (*matthan.User, error) {
+func scanUser(s scanner) (*matthan.User, error) {
 	var (
 		u       matthan.User
 		role    string
