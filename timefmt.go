@@ -2,6 +2,8 @@ package matthan
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,4 +70,25 @@ func badTime(field, s string) error {
 				s),
 		}},
 	}
+}
+
+// FormatDuration writes a duration for people, in English and Vietnamese:
+// under a minute in seconds to a tenth ("1.5 s", "1,5 giây"), else hours,
+// minutes and whole seconds ("1 h 30 min", "1 giờ 30 phút").
+func FormatDuration(d time.Duration) (en, vi string) {
+	if d < time.Minute {
+		s := strconv.FormatFloat(math.Round(d.Seconds()*10)/10, 'f', -1, 64)
+		return s + " s", strings.Replace(s, ".", ",", 1) + " giây"
+	}
+	d = d.Round(time.Second)
+	var ens, vis []string
+	for _, p := range []struct {
+		n      int
+		en, vi string
+	}{{int(d / time.Hour), "h", "giờ"}, {int(d/time.Minute) % 60, "min", "phút"}, {int(d/time.Second) % 60, "s", "giây"}} {
+		if p.n > 0 {
+			ens, vis = append(ens, fmt.Sprintf("%d %s", p.n, p.en)), append(vis, fmt.Sprintf("%d %s", p.n, p.vi))
+		}
+	}
+	return strings.Join(ens, " "), strings.Join(vis, " ")
 }

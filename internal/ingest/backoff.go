@@ -1,10 +1,6 @@
 package ingest
 
 import (
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"matthan"
@@ -33,21 +29,4 @@ func backoffDelay(cfg Config, failures int, state matthan.StreamState, r float64
 		d = max(d, cfg.AuthBackoff+time.Duration(r*backoffJitter*float64(cfg.AuthBackoff)))
 	}
 	return d.Round(time.Millisecond)
-}
-
-// formatDuration writes d for people: "0.8 s", "8 s", "1 min 30 s" and
-// "0,8 giây", "8 giây", "1 phút 30 giây".
-func formatDuration(d time.Duration) (en, vi string) {
-	if d < time.Minute {
-		s := strconv.FormatFloat(math.Round(d.Seconds()*10)/10, 'f', -1, 64)
-		return s + " s", strings.Replace(s, ".", ",", 1) + " giây"
-	}
-	d = d.Round(time.Second)
-	mins, secs := int(d/time.Minute), int(d%time.Minute/time.Second)
-	en, vi = fmt.Sprintf("%d min", mins), fmt.Sprintf("%d phút", mins)
-	if secs > 0 {
-		en += fmt.Sprintf(" %d s", secs)
-		vi += fmt.Sprintf(" %d giây", secs)
-	}
-	return en, vi
 }

@@ -68,9 +68,9 @@ func TestFormatDuration(t *testing.T) {
 		{time.Minute, "1 min", "1 phút"},
 		{75 * time.Second, "1 min 15 s", "1 phút 15 giây"},
 	} {
-		en, vi := formatDuration(tc.d)
+		en, vi := matthan.FormatDuration(tc.d)
 		if en != tc.en || vi != tc.vi {
-			t.Errorf("formatDuration(%v) = %q, %q; want %q, %q", tc.d, en, vi, tc.en, tc.vi)
+			t.Errorf("matthan.FormatDuration(%v) = %q, %q; want %q, %q", tc.d, en, vi, tc.en, tc.vi)
 		}
 	}
 }

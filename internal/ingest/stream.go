@@ -229,7 +229,7 @@ func (s *stream) runPull(ctx, evctx context.Context, spec streamSpec) {
 		}
 		failures++
 		delay := backoffDelay(*cfg, failures, out.state, s.m.rand())
-		en, vi := formatDuration(delay)
+		en, vi := matthan.FormatDuration(delay)
 		s.setHealth(evctx, out.state,
 			fmt.Sprintf("%s (attempt %d, next in %s)", out.reason, failures, en),
 			fmt.Sprintf("%s (lần thử %d, thử lại sau %s)", out.reasonVI, failures, vi))
@@ -310,18 +310,18 @@ func (s *stream) pullSession(ctx, evctx context.Context, spec streamSpec) (out o
 
 func stallOutcome(hadVideo, corrupt bool, stall, firstWithin time.Duration) outcome {
 	if corrupt {
-		en, vi := formatDuration(stall)
+		en, vi := matthan.FormatDuration(stall)
 		return outcome{state: matthan.StateStalled,
 			reason:   fmt.Sprintf("data arrives but is not valid video (no decodable video for %s)", en),
 			reasonVI: fmt.Sprintf("có dữ liệu nhưng không phải hình hợp lệ (không giải mã được hình trong %s)", vi)}
 	}
 	if hadVideo {
-		en, vi := formatDuration(stall)
+		en, vi := matthan.FormatDuration(stall)
 		return outcome{state: matthan.StateStalled,
 			reason:   fmt.Sprintf("no video for %s although the connection is open", en),
 			reasonVI: fmt.Sprintf("không có hình trong %s dù kết nối vẫn mở", vi)}
 	}
-	en, vi := formatDuration(firstWithin)
+	en, vi := matthan.FormatDuration(firstWithin)
 	return outcome{state: matthan.StateStalled,
 		reason:   fmt.Sprintf("no video within %s of connecting", en),
 		reasonVI: fmt.Sprintf("không nhận được hình trong %s kể từ khi kết nối", vi)}

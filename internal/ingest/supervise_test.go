@@ -79,7 +79,7 @@ func TestPullBackoff(t *testing.T) {
 			h.expectEvent("cam-001", matthan.StreamMain, matthan.StateConnecting, matthan.StateOffline)
 		}
 		h.clk.waitDueIn(t, d)
-		en, _ := formatDuration(d)
+		en, _ := matthan.FormatDuration(d)
 		if st := h.status("cam-001", matthan.StreamMain); !strings.HasSuffix(st.Reason,
 			"(attempt "+string(rune('0'+i+1))+", next in "+en+")") {
 			t.Fatalf("retry %d: reason %q", i+1, st.Reason)

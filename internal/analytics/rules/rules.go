@@ -267,35 +267,9 @@ func duringText(ss []Schedule) (en, vi string) {
 	return " during " + strings.Join(es, " or "), " trong khung giờ " + strings.Join(vs, " hoặc ")
 }
 
-func durEN(d time.Duration) string {
-	h, m, s := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
-	var parts []string
-	if h > 0 {
-		parts = append(parts, fmt.Sprintf("%d h", h))
-	}
-	if m > 0 {
-		parts = append(parts, fmt.Sprintf("%d min", m))
-	}
-	if s > 0 || len(parts) == 0 {
-		parts = append(parts, fmt.Sprintf("%d s", s))
-	}
-	return strings.Join(parts, " ")
-}
+func durEN(d time.Duration) string { en, _ := matthan.FormatDuration(d); return en }
 
-func durVI(d time.Duration) string {
-	h, m, s := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
-	var parts []string
-	if h > 0 {
-		parts = append(parts, fmt.Sprintf("%d giờ", h))
-	}
-	if m > 0 {
-		parts = append(parts, fmt.Sprintf("%d phút", m))
-	}
-	if s > 0 || len(parts) == 0 {
-		parts = append(parts, fmt.Sprintf("%d giây", s))
-	}
-	return strings.Join(parts, " ")
-}
+func durVI(d time.Duration) string { _, vi := matthan.FormatDuration(d); return vi }
 
 func classVI(c analytics.Class) string {
 	switch c {
