@@ -145,6 +145,12 @@ func (c *Camera) Validate() error {
 			}
 		}
 	}
+	var me *Error
+	if err := ValidatePrivacyMasks(c.PrivacyMasks); errors.As(err, &me) {
+		for _, f := range me.Fields {
+			fe.add(f.Field, f.Message, f.MessageVI)
+		}
+	}
 	if d := c.Direction; d != nil && (math.IsNaN(*d) || *d < 0 || *d >= 360) {
 		fe.add("direction", "Direction must be in degrees from 0 (north) to below 360", "Hướng nhìn phải là số độ từ 0 (hướng bắc) đến dưới 360")
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -315,4 +316,35 @@ func FuzzNormalizeValidate(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPrivacyMasksValidate(t *testing.T) {
+	tri := []Point{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 0.5, Y: 1}}
+	tests := []struct {
+		name  string
+		masks []PrivacyMask
+		field string // "" when valid
+	}{
+		{"none", nil, ""},
+		{"triangle", []PrivacyMask{{Name: "cửa sổ", Polygon: tri}}, ""},
+		{"two corners", []PrivacyMask{{Polygon: tri[:2]}}, "privacy_masks[0].polygon"},
+		{"outside", []PrivacyMask{{Polygon: []Point{{X: 0, Y: 0}, {X: 1.2, Y: 0}, {X: 0, Y: 1}}}}, "privacy_masks[0].polygon"},
+		{"NaN", []PrivacyMask{{}, {Polygon: []Point{{X: 0, Y: 0}, {X: math.NaN(), Y: 0}, {X: 0, Y: 1}}}}, "privacy_masks[1].polygon"},
+		{"too many", make([]PrivacyMask, MaxPrivacyMasks+1), "privacy_masks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidatePrivacyMasks(tt.masks)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != EINVALID || !slices.ContainsFunc(e.Fields, func(f FieldError) bool { return f.Field == tt.field && f.MessageVI != "" }) {
+				t.Fatalf("err = %v, want a field error on %s", err, tt.field)
+			}
+		})
+	}
 }

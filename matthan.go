@@ -92,9 +92,12 @@ type Camera struct {
 	Sharing Sharing `json:"sharing"`
 	// Direction is where the camera looks, in degrees clockwise from
 	// north; nil when nobody said.
-	Direction *float64  `json:"direction,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Direction *float64 `json:"direction,omitempty"`
+	// PrivacyMasks are painted over its exports and snapshots and drawn
+	// over its live view (privacy.go).
+	PrivacyMasks []PrivacyMask `json:"privacy_masks,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
 // StreamURL returns the configured URL of a role ("" if the camera has none).

@@ -13,7 +13,7 @@ import (
 const cameraColumns = `id, name, area, address, latitude, longitude,
 	owner_kind, owner_name, owner_contact, source, main_url, sub_url,
 	username, password_sealed, enabled, record_sub, retain_days, quota_bytes, tags, notes,
-	contributor, approval, approval_note, sharing, direction, created_at, updated_at`
+	contributor, approval, approval_note, sharing, direction, privacy_masks, created_at, updated_at`
 
 // cameraRow is a camera's column values as stored: tags and sharing in
 // JSON, the password sealed, the zero approval and sharing made explicit.
@@ -22,6 +22,7 @@ type cameraRow struct {
 	password []byte
 	approval string
 	sharing  string
+	masks    string
 }
 
 func (db *DB) encodeCamera(c *matthan.Camera) (cameraRow, error) {
@@ -54,7 +55,15 @@ func (db *DB) encodeCamera(c *matthan.Camera) (cameraRow, error) {
 	if err != nil {
 		return cameraRow{}, fmt.Errorf("sharing: %w", err)
 	}
-	return cameraRow{tags: string(j), password: sealed, approval: string(approval), sharing: string(sj)}, nil
+	masks := c.PrivacyMasks
+	if masks == nil {
+		masks = []matthan.PrivacyMask{}
+	}
+	mj, err := json.Marshal(masks)
+	if err != nil {
+		return cameraRow{}, fmt.Errorf("privacy masks: %w", err)
+	}
+	return cameraRow{tags: string(j), password: sealed, approval: string(approval), sharing: string(sj), masks: string(mj)}, nil
 }
 
 func errCameraIDRequired() error {
@@ -75,11 +84,11 @@ func (db *DB) CreateCamera(ctx context.Context, c *matthan.Camera) error {
 	}
 	now := db.stamp()
 	_, err = db.write.ExecContext(ctx, `INSERT INTO cameras (`+cameraColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
 		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
 		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes,
-		c.Contributor, row.approval, c.ApprovalNote, row.sharing, c.Direction, toMicros(now), toMicros(now))
+		c.Contributor, row.approval, c.ApprovalNote, row.sharing, c.Direction, row.masks, toMicros(now), toMicros(now))
 	if isUniqueViolation(err) {
 		return matthan.Errorf(matthan.ECONFLICT,
 			fmt.Sprintf("camera %q already exists", c.ID),
@@ -144,18 +153,24 @@ func (db *DB) scanCameras(rows *sql.Rows) ([]*matthan.Camera, error) {
 			ownerKind, source    string
 			sealed               []byte
 			tags, approval       string
-			sharing              string
+			sharing, masks       string
 			createdAt, updatedAt int64
 		)
 		if err := rows.Scan(&c.ID, &c.Name, &c.Area, &c.Address, &c.Latitude, &c.Longitude,
 			&ownerKind, &c.Owner.Name, &c.Owner.Contact, &source, &c.MainURL, &c.SubURL,
 			&c.Username, &sealed, &c.Enabled, &c.RecordSub, &c.RetainDays, &c.QuotaBytes, &tags, &c.Notes,
-			&c.Contributor, &approval, &c.ApprovalNote, &sharing, &c.Direction, &createdAt, &updatedAt); err != nil {
+			&c.Contributor, &approval, &c.ApprovalNote, &sharing, &c.Direction, &masks, &createdAt, &updatedAt); err != nil {
 			return nil, err
 		}
 		c.Approval = matthan.Approval(approval)
 		if err := json.Unmarshal([]byte(sharing), &c.Sharing); err != nil {
 			return nil, fmt.Errorf("camera %q: sharing: %w", c.ID, err)
+		}
+		if err := json.Unmarshal([]byte(masks), &c.PrivacyMasks); err != nil {
+			return nil, fmt.Errorf("camera %q: privacy masks: %w", c.ID, err)
+		}
+		if len(c.PrivacyMasks) == 0 {
+			c.PrivacyMasks = nil
 		}
 		c.Owner.Kind = matthan.OwnerKind(ownerKind)
 		c.Source = matthan.SourceMode(source)
@@ -195,14 +210,14 @@ func (db *DB) UpdateCamera(ctx context.Context, c *matthan.Camera) error {
 			owner_kind = ?, owner_name = ?, owner_contact = ?, source = ?, main_url = ?, sub_url = ?,
 			username = ?, password_sealed = ?, enabled = ?, record_sub = ?, retain_days = ?, quota_bytes = ?,
 			tags = ?, notes = ?, contributor = ?, approval = ?, approval_note = ?, sharing = ?, direction = ?,
-			updated_at = MAX(?, updated_at + 1)
+			privacy_masks = ?, updated_at = MAX(?, updated_at + 1)
 		WHERE id = ?
 		RETURNING created_at, updated_at`,
 		c.Name, c.Area, c.Address, c.Latitude, c.Longitude,
 		string(c.Owner.Kind), c.Owner.Name, c.Owner.Contact, string(c.Source), c.MainURL, c.SubURL,
 		c.Username, row.password, c.Enabled, c.RecordSub, c.RetainDays, c.QuotaBytes, row.tags, c.Notes,
 		c.Contributor, row.approval, c.ApprovalNote, row.sharing, c.Direction,
-		toMicros(db.stamp()), c.ID).Scan(&createdAt, &updatedAt)
+		row.masks, toMicros(db.stamp()), c.ID).Scan(&createdAt, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errCameraNotFound(c.ID)
 	}

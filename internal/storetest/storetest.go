@@ -129,13 +129,14 @@ func sameCamera(t *testing.T, got, want *matthan.Camera) {
 }
 
 // testCameraShared: a contributed camera keeps its owner's account, its
-// approval and the owner's sharing choice and direction.
+// approval, the owner's sharing choice, direction and privacy masks.
 func testCameraShared(t *testing.T, s matthan.Store) {
 	ctx := t.Context()
 	c := fullCamera("cam-002")
 	north := 15.5
 	c.Contributor, c.Approval, c.ApprovalNote, c.Direction = "nha-co-ba", matthan.ApprovalPending, "chờ kiểm tra", &north
 	c.Sharing = matthan.Sharing{Mode: matthan.ShareRecordings, Paused: true, Windows: []matthan.TimeWindow{{From: "22:00", To: "06:00"}}}
+	c.PrivacyMasks = []matthan.PrivacyMask{{Name: "cửa sổ nhà bên", Polygon: []matthan.Point{{X: 0.1, Y: 0.2}, {X: 0.4, Y: 0.2}, {X: 0.4, Y: 0.5}}}}
 	if err := s.CreateCamera(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func testCameraShared(t *testing.T, s matthan.Store) {
 		t.Fatal(err)
 	}
 	sameCamera(t, got, c)
-	c.Approval, c.Sharing, c.Direction = matthan.ApprovalApproved, matthan.Sharing{Mode: matthan.ShareRevoked}, nil
+	c.Approval, c.Sharing, c.Direction, c.PrivacyMasks = matthan.ApprovalApproved, matthan.Sharing{Mode: matthan.ShareRevoked}, nil, nil
 	if err := s.UpdateCamera(ctx, c); err != nil {
 		t.Fatal(err)
 	}
