@@ -182,6 +182,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		OnAnalyticsChanged: n.analyticsChanged,
 		Donations:          &httpapi.Donations{Store: store, Ward: ward},
 		Reminders:          &httpapi.Reminders{Store: store, Mail: mailer, Ward: ward},
+		AccessRequests:     store,
 		Cases:              &httpapi.Cases{Store: store, KeepDays: cfg.Cases.KeepDays},
 		Events:             store,
 		EventsDir:          EventsDir(cfg.Data),

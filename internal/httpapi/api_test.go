@@ -130,8 +130,9 @@ func newEnvWith(t *testing.T, edit func(*Deps)) *env {
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "matthan_up 1\n")
 		}),
-		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now: e.now,
+		Log:            slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:            e.now,
+		AccessRequests: db,
 	}
 	// Cheap argon2id costs: the real ones take ~200 ms a hash under -race.
 	// Tests try many wrong passwords from one address; the rate limiter's

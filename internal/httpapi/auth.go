@@ -56,6 +56,14 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, u *matthan.User)
 
 type scopesKey struct{}
 
+type userKey struct{}
+
+// userOf returns the signed-in user of a request that passed auth.
+func userOf(r *http.Request) *matthan.User {
+	u, _ := r.Context().Value(userKey{}).(*matthan.User)
+	return u
+}
+
 // scopesOf returns the scopes the request was signed in with.
 func scopesOf(r *http.Request) matthan.Scopes {
 	s, _ := r.Context().Value(scopesKey{}).(matthan.Scopes)
@@ -81,7 +89,8 @@ func (s *Server) auth(allowed policy, h authedHandler) http.Handler {
 				"Vai trò của bạn (hoặc phạm vi của mã truy cập này) không được phép thực hiện thao tác này"))
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), scopesKey{}, scopes))
+		ctx := context.WithValue(r.Context(), scopesKey{}, scopes)
+		r = r.WithContext(context.WithValue(ctx, userKey{}, u))
 		if err := h(w, r, u); err != nil {
 			s.writeError(w, r, err)
 		}

@@ -51,6 +51,8 @@ type cameraInput struct {
 	Contributor *string          `json:"contributor"`
 	Sharing     *matthan.Sharing `json:"sharing"`
 	Direction   *float64         `json:"direction"`
+	// PrivacyMasks: omitted means unchanged.
+	PrivacyMasks *[]matthan.PrivacyMask `json:"privacy_masks"`
 
 	// Approval is set by POST /api/cameras/{id}/approval, not here.
 	Approval     json.RawMessage `json:"approval"`
@@ -200,6 +202,9 @@ func (in *cameraInput) toCamera(c *matthan.Camera, creating bool) error {
 	if in.Sharing != nil {
 		c.Sharing = *in.Sharing
 	}
+	if in.PrivacyMasks != nil {
+		c.PrivacyMasks = *in.PrivacyMasks
+	}
 	if in.Direction != nil {
 		c.Direction = in.Direction
 	}
@@ -295,9 +300,12 @@ type cameraView struct {
 	ApprovalNote string           `json:"approval_note"`
 	Sharing      matthan.Sharing  `json:"sharing"`
 	Direction    *float64         `json:"direction"`
-	CreatedAt    time.Time        `json:"created_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
-	Streams      []streamView     `json:"streams"`
+	// PrivacyMasks are always spelt out ([] for none): live view draws
+	// them over the picture.
+	PrivacyMasks []matthan.PrivacyMask `json:"privacy_masks"`
+	CreatedAt    time.Time             `json:"created_at"`
+	UpdatedAt    time.Time             `json:"updated_at"`
+	Streams      []streamView          `json:"streams"`
 }
 
 // streamView is one stream's state and figures, flat so clients read
@@ -342,6 +350,9 @@ func (s *Server) view(c *matthan.Camera) cameraView {
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}
+	}
+	if v.PrivacyMasks = c.PrivacyMasks; v.PrivacyMasks == nil {
+		v.PrivacyMasks = []matthan.PrivacyMask{}
 	}
 	var statuses []matthan.StreamStatus
 	if s.deps.Status != nil {

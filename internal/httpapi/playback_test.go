@@ -66,7 +66,10 @@ func (e *playbackEnv) get(path, user string, hdr map[string]string) resp {
 		e.t.Fatal(err)
 	}
 	if user != "" {
-		pw := map[string]string{"admin": adminPassword, "viewer": viewerPassword, "officer": officerPassword}[user]
+		pw, ok := map[string]string{"admin": adminPassword, "viewer": viewerPassword}[user]
+		if !ok {
+			pw = officerPassword // officers, and contributors made with the officer's hash
+		}
 		req.SetBasicAuth(user, pw)
 	}
 	for k, v := range hdr {

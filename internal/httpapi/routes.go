@@ -27,6 +27,16 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/my/cameras", s.auth(canOwn, s.handleRegisterCamera))
 	mux.Handle("PUT /api/my/cameras/{id}/sharing", s.auth(canOwn, s.handleSetSharing))
 	mux.Handle("GET /api/my/access", s.auth(canOwn, s.handleMyAccess))
+	// Privacy masks (privacy.go): drawn by the owner or the police, audited.
+	mux.Handle("PUT /api/cameras/{id}/privacy-masks", s.auth(canPlayBack, s.handleSetPrivacyMasks))
+	mux.Handle("PUT /api/my/cameras/{id}/privacy-masks", s.auth(canOwn, s.handleSetMyPrivacyMasks))
+	mux.Handle("GET /api/my/cameras/{id}/still.jpg", s.auth(canOwn, s.handleMyStill)) // to draw them on
+	// Footage of a camera shared on request (access_requests.go): officers
+	// ask, the owner grants, refuses or revokes; every step audited.
+	mux.Handle("POST /api/cameras/{id}/access-requests", s.auth(canPlayBack, s.handleCreateAccessRequest))
+	mux.Handle("GET /api/access-requests", s.auth(canPlayBack, s.handleListAccessRequests))
+	mux.Handle("GET /api/my/access-requests", s.auth(canOwn, s.handleMyAccessRequests))
+	mux.Handle("POST /api/my/access-requests/{id}/{answer}", s.auth(canOwn, s.handleDecideAccessRequest)) // grant, refuse, revoke
 
 	// Live video in the browser (internal/live). Every role watches live;
 	// each view is audited (live.webrtc, live.mse) before video flows.

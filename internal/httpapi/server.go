@@ -91,6 +91,10 @@ type Deps struct {
 	// Cases are the ward's cases (vụ việc, cases.go); nil: the case
 	// routes answer 404.
 	Cases *Cases
+	// AccessRequests are officers' requests for footage of cameras shared
+	// on request, and the owners' answers; nil: those routes answer 404
+	// and such cameras are shown to nobody.
+	AccessRequests matthan.AccessRequestStore
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"matthan"
@@ -37,11 +38,33 @@ func sharedRange(c *matthan.Camera, from, to time.Time) error {
 }
 
 // playbackShared checks that camera id's footage of [from, to) may be played
-// back (for one moment, from == to).
+// back by the signed-in user (for one moment, from == to).
 func (s *Server) playbackShared(r *http.Request, id string, from, to time.Time) error {
 	c, err := s.deps.Store.Camera(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	return sharedRange(c, from, to)
+	err = sharedRange(c, from, to)
+	if err != nil && s.granted(r, c, from, to) {
+		return nil
+	}
+	return err
+}
+
+// granted reports whether the owner of an on-request camera granted the
+// signed-in user a request that covers footage of [from, to]. Paused or
+// revoked sharing ends every grant: the owner's last word wins.
+func (s *Server) granted(r *http.Request, c *matthan.Camera, from, to time.Time) bool {
+	u := userOf(r)
+	if u == nil || c.Sharing.Mode != matthan.ShareOnRequest || !c.Active() || s.deps.AccessRequests == nil {
+		return false
+	}
+	list, err := s.deps.AccessRequests.AccessRequests(r.Context(), matthan.AccessRequestFilter{
+		CameraID: c.ID, Requester: u.Name, Status: matthan.RequestGranted})
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "access requests not read", "camera", c.ID, "err", err)
+		return false
+	}
+	now := s.now()
+	return slices.ContainsFunc(list, func(a *matthan.AccessRequest) bool { return a.Covers(from, to, now) })
 }
