@@ -6,7 +6,9 @@
 //
 //	CAMERA-N.mp4          the clips: original samples, no re-encode, one or
 //	                      more parts per camera (a part ends where the
-//	                      camera changed its codec parameters)
+//	                      camera changed its codec parameters); a camera
+//	                      with privacy masks has its video re-encoded
+//	                      with them painted black (internal/privacy)
 //	README.txt            how to verify, in Vietnamese and English
 //	node-public-key.pem   the node's Ed25519 public key, for openssl
 //	manifest.json         what the package holds and where it came from
@@ -16,7 +18,10 @@
 // identity and public key, who exported the footage and why, the cameras
 // (owner, area, address, coordinates), the asked range and each clip's
 // real range in UTC and Asia/Ho_Chi_Minh, the source segments with their
-// SHA-256 hash chain, and the gaps in the range with their reasons.
+// SHA-256 hash chain, and the gaps in the range with their reasons. A
+// masked camera's entry lists its masks and each of its clips says it was
+// re-encoded: the file's digest is the masked file's, and the source
+// segments' chain still states what was recorded.
 //
 // Verify trusts nothing in a package: it checks the signature, every
 // file's size and digest, that no file is missing or added, and that the

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"matthan"
+	"matthan/internal/privacy"
 )
 
 // Limits of one export.
@@ -71,6 +72,9 @@ type Deps struct {
 	NodeName  string
 	Keep      time.Duration // how long a package is kept; 0: DefaultKeep
 	OpenClip  OpenClipFunc  // nil: playback.Open
+	// FFmpeg re-encodes the clips of cameras with privacy masks (ffprobe
+	// beside it reads their frame size); "": both on PATH.
+	FFmpeg string
 	// Cut closes a stream's segment that is still being written and holds
 	// footage before to, and returns once it is indexed (recorder.Cut), so
 	// an export of the last minutes has them. nil: indexed footage only.
@@ -360,6 +364,9 @@ const cutTimeout = 15 * time.Second
 func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenClipFunc, checks *segmentChecks, c *matthan.Camera, req Request) (Camera, cameraChecks, error) {
 	entry := Camera{ID: c.ID, Name: c.Name, Owner: c.Owner, Area: c.Area, Address: c.Address,
 		Latitude: c.Latitude, Longitude: c.Longitude, Clips: []Clip{}, Segments: []Segment{}, Gaps: []Gap{}}
+	if len(c.PrivacyMasks) > 0 {
+		entry.PrivacyMasks = slices.Clone(c.PrivacyMasks)
+	}
 	var p cameraChecks
 	if d.Cut != nil {
 		cctx, cancel := context.WithTimeout(ctx, cutTimeout)
@@ -386,7 +393,7 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 		for _, s := range clip.Segments() {
 			checks.add(s) // while the clip is written
 		}
-		ce, err := d.writeClip(pw, c.ID, part, clip)
+		ce, err := d.writeClip(ctx, pw, c.ID, part, clip, entry.PrivacyMasks)
 		clip.Close()
 		if err != nil {
 			return entry, p, err
@@ -451,8 +458,9 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 	return entry, p, nil
 }
 
-// writeClip adds a clip to the package as CAMERA-PART.mp4.
-func (d *Deps) writeClip(pw *packageWriter, cameraID string, part int, clip PlaybackClip) (Clip, error) {
+// writeClip adds a clip to the package as CAMERA-PART.mp4: its recorded
+// samples as they are, or re-encoded with the masks when there are any.
+func (d *Deps) writeClip(ctx context.Context, pw *packageWriter, cameraID string, part int, clip PlaybackClip, masks []matthan.PrivacyMask) (Clip, error) {
 	name := fmt.Sprintf("%s-%d.mp4", cameraID, part)
 	dur := clip.End().Sub(clip.Start())
 	if d, ok := clip.(interface{ Duration() time.Duration }); ok {
@@ -466,6 +474,13 @@ func (d *Deps) writeClip(pw *packageWriter, cameraID string, part int, clip Play
 	if segs := clip.Segments(); len(segs) > 0 {
 		ce.Codec, ce.Width, ce.Height, ce.Audio = segs[0].Codec, segs[0].Width, segs[0].Height, segs[0].Audio
 	}
+	if len(masks) > 0 {
+		if err := d.writeMaskedClip(ctx, pw, name, clip, masks); err != nil {
+			return ce, fmt.Errorf("clip %s: %w", name, err)
+		}
+		ce.PrivacyMasked, ce.SourceCodec, ce.Codec = true, ce.Codec, string(privacy.ClipCodec)
+		return ce, nil
+	}
 	n, err := pw.addFrom(name, clip)
 	if err != nil {
 		return ce, fmt.Errorf("clip %s: %w", name, err)
@@ -474,6 +489,59 @@ func (d *Deps) writeClip(pw *packageWriter, cameraID string, part int, clip Play
 		return ce, fmt.Errorf("clip %s: wrote %d bytes, the clip said %d", name, n, clip.Size())
 	}
 	return ce, nil
+}
+
+// writeMaskedClip adds the clip re-encoded by ffmpeg with the masks painted
+// over its video. The recorded clip and the masked one are files (ffmpeg
+// seeks in both) in a temporary directory beside the packages, removed
+// after.
+func (d *Deps) writeMaskedClip(ctx context.Context, pw *packageWriter, name string, clip PlaybackClip, masks []matthan.PrivacyMask) error {
+	dir, err := os.MkdirTemp(d.ExportDir, ".tmp-mask-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	src, dst := filepath.Join(dir, "recorded.mp4"), filepath.Join(dir, "masked.mp4")
+	if err := writeFile(src, clip); err != nil {
+		return err
+	}
+	if err := privacy.MaskClip(ctx, src, dst, masks, privacy.ClipOptions{FFmpeg: d.FFmpeg}); err != nil {
+		return err
+	}
+	f, err := os.Open(dst)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	n, err := pw.addFrom(name, writerTo{f})
+	if err != nil {
+		return err
+	}
+	if n != st.Size() {
+		return fmt.Errorf("wrote %d bytes of the masked clip, its file has %d", n, st.Size())
+	}
+	return nil
+}
+
+// writeFile writes src to a new file at path.
+func writeFile(path string, src io.WriterTo) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	_, err = src.WriteTo(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // gaps returns the parts of [req.From, req.To) that no segment covers,

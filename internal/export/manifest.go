@@ -72,7 +72,11 @@ type Camera struct {
 	Address   string        `json:"address"`
 	Latitude  float64       `json:"latitude"`
 	Longitude float64       `json:"longitude"`
-	Clips     []Clip        `json:"clips"`
+	// PrivacyMasks are the camera's masks painted over its clips when it
+	// was exported: parts of the picture nobody may see (a neighbour's
+	// window). None: its clips are the recorded samples.
+	PrivacyMasks []matthan.PrivacyMask `json:"privacy_masks,omitempty"`
+	Clips        []Clip                `json:"clips"`
 	// Segments are the source segments of the clips, ordered by start,
 	// with the hash chain the recorder wrote.
 	Segments []Segment `json:"segments"`
@@ -86,11 +90,17 @@ type Clip struct {
 	Start           Instant  `json:"start"` // real range of the footage
 	End             Instant  `json:"end"`
 	DurationSeconds float64  `json:"duration_seconds"`
-	Codec           string   `json:"codec"`
+	Codec           string   `json:"codec"` // of the file's video
 	Width           int      `json:"width"`
 	Height          int      `json:"height"`
 	Audio           string   `json:"audio,omitempty"`
 	Segments        []string `json:"segments"` // paths of its source segments
+	// PrivacyMasked says the clip's video was re-encoded (to Codec) with
+	// the camera's privacy masks painted black; its audio is the recorded
+	// one. Its bytes are then not the recorded samples: the source
+	// segments' digests and hash chain state what was recorded.
+	PrivacyMasked bool   `json:"privacy_masked,omitempty"`
+	SourceCodec   string `json:"source_codec,omitempty"` // the recorded video codec, when re-encoded
 }
 
 // Segment is a source segment as the node's index knows it.
@@ -204,9 +214,16 @@ func (m *Manifest) validate() error {
 			}
 			paths[s.Path] = true
 		}
+		if err := matthan.ValidatePrivacyMasks(c.PrivacyMasks); err != nil {
+			return fmt.Errorf("camera %s: %w", c.ID, err)
+		}
 		for j, cl := range c.Clips {
 			if !names[cl.File] {
 				return fmt.Errorf("camera %s: clips[%d] %q is not listed in files", c.ID, j, cl.File)
+			}
+			// A camera's masks cover all its clips or it has none.
+			if cl.PrivacyMasked != (len(c.PrivacyMasks) > 0) {
+				return fmt.Errorf("camera %s: clip %s says privacy_masked %v, but the camera lists %d privacy masks", c.ID, cl.File, cl.PrivacyMasked, len(c.PrivacyMasks))
 			}
 			for _, p := range cl.Segments {
 				if !paths[p] {

@@ -35,6 +35,7 @@ const (
 	NoteChainRestart   = "chain_restart"   // declared: earlier segments were gone at export time
 	NoteSegmentChanged = "segment_changed" // a source segment no longer matched its index digest at export
 	NoteGap            = "gap"             // no footage for part of the range
+	NotePrivacyMasked  = "privacy_masked"  // a clip was re-encoded to hide private areas
 )
 
 // Problem is one thing Verify found, in English and Vietnamese.
@@ -248,6 +249,13 @@ func (r *Report) checkChains(m *Manifest) {
 				r.note(NoteSegmentChanged, "",
 					fmt.Sprintf("camera %s: at export, source segment %s was %s on the node (its SHA-256 no longer matched the index)", c.ID, s.Path, s.FileCheck),
 					fmt.Sprintf("camera %s: khi trích xuất, đoạn ghi hình gốc %s trên nút đã bị thay đổi hoặc mất (SHA-256 không còn khớp chỉ mục)", c.ID, s.Path))
+			}
+		}
+		for _, cl := range c.Clips {
+			if cl.PrivacyMasked {
+				r.note(NotePrivacyMasked, cl.File,
+					fmt.Sprintf("camera %s: clip %s was re-encoded (%s) to hide %d private area(s); it is not the recorded bytes: the source segments' SHA-256 hash chain states what was recorded", c.ID, cl.File, cl.Codec, len(c.PrivacyMasks)),
+					fmt.Sprintf("camera %s: tệp video %s đã được mã hóa lại (%s) để che %d vùng riêng tư; đây không phải dữ liệu ghi gốc: chuỗi băm SHA-256 của các đoạn ghi hình gốc xác nhận nội dung đã ghi", c.ID, cl.File, cl.Codec, len(c.PrivacyMasks)))
 			}
 		}
 		for _, g := range c.Gaps {

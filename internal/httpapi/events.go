@@ -180,6 +180,9 @@ func (s *Server) handleEventSnapshot(w http.ResponseWriter, r *http.Request, u *
 	if err != nil {
 		return fmt.Errorf("snapshot of event %s: %w", e.ID, err)
 	}
+	if jpeg, err = s.maskSnapshot(r.Context(), e.CameraID, jpeg); err != nil {
+		return err
+	}
 	if err := s.auditPlayback(r, u, "event.snapshot", e.CameraID, "", "event="+e.ID); err != nil {
 		return err
 	}

@@ -238,6 +238,9 @@ func (s *Server) handleThumbnail(w http.ResponseWriter, r *http.Request, u *matt
 	if err != nil {
 		return err
 	}
+	if jpeg, err = s.maskSnapshot(r.Context(), id, jpeg); err != nil {
+		return err
+	}
 	if err := s.auditPlayback(r, u, "playback.thumbnail", id, stream, "at="+at.UTC().Format(time.RFC3339Nano)); err != nil {
 		return err
 	}

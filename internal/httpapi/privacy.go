@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	"matthan"
 	"matthan/internal/playback"
+	"matthan/internal/privacy"
 )
 
 // Privacy masks: parts of a camera's picture nobody may see (a
@@ -85,4 +87,18 @@ func (s *Server) handleMyStill(w http.ResponseWriter, r *http.Request, u *mattha
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(jpeg)
 	return nil
+}
+
+// maskSnapshot paints camera id's privacy masks over a JPEG snapshot before
+// it leaves the node. It fails closed: a snapshot that cannot be masked is
+// not served. A camera deleted since keeps no masks to apply.
+func (s *Server) maskSnapshot(ctx context.Context, id string, jpeg []byte) ([]byte, error) {
+	c, err := s.deps.Store.Camera(ctx, id)
+	if matthan.ErrorCode(err) == matthan.ENOTFOUND {
+		return jpeg, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("privacy masks of %s: %w", id, err)
+	}
+	return privacy.MaskJPEG(jpeg, c.PrivacyMasks)
 }

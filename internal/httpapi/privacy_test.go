@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"image/jpeg"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"matthan"
 )
@@ -38,6 +40,10 @@ func TestPrivacyMasks(t *testing.T) {
 	if v := decode[cameraView](t, e.do("GET", "/api/cameras/cam-1", "viewer", nil)); v.PrivacyMasks == nil || len(v.PrivacyMasks) != 0 {
 		t.Fatalf("no masks yet: %+v", v.PrivacyMasks)
 	}
+	thumb := "/api/cameras/cam-1/thumbnail.jpg?at=" + url.QueryEscape(e.segs[0].Start.Add(time.Second).Format(time.RFC3339Nano))
+	if lum := windowLuma(t, e.get(thumb, "officer", nil)); lum < 20 {
+		t.Fatalf("the window of the unmasked picture is already dark (%.1f): the test proves nothing", lum)
+	}
 	r := as("nha-co-ba", "PUT", "/api/my/cameras/cam-1/privacy-masks", map[string]any{"masks": []any{window}})
 	if v := decode[cameraView](t, r); len(v.PrivacyMasks) != 1 || v.PrivacyMasks[0].Name != "cửa sổ nhà bên" || len(v.PrivacyMasks[0].Polygon) != 4 {
 		t.Fatalf("after the owner's masks: %s", r.body)
@@ -57,6 +63,11 @@ func TestPrivacyMasks(t *testing.T) {
 	}
 	if v := decode[cameraView](t, e.do("PUT", "/api/cameras/cam-1/privacy-masks", "officer", map[string]any{"masks": []any{window, window}})); len(v.PrivacyMasks) != 2 {
 		t.Fatalf("after the officer's masks: %+v", v.PrivacyMasks)
+	}
+
+	// Snapshots leave the node with the masks painted over.
+	if lum := windowLuma(t, e.get(thumb, "officer", nil)); lum > 2 {
+		t.Errorf("the masked window's mean brightness is %.1f, want black", lum)
 	}
 
 	// The owner's still of their camera: a real picture, audited.
@@ -81,4 +92,28 @@ func TestPrivacyMasks(t *testing.T) {
 			t.Errorf("the owner's access log %v lacks %q", steps, want)
 		}
 	}
+}
+
+// windowLuma is the mean brightness (0..255) of the "neighbour's window"
+// the test masks (x 0.6–0.9, y 0.1–0.4), a little inside its edges.
+func windowLuma(t *testing.T, r resp) float64 {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("snapshot: %d %s", r.status, r.body)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	var sum float64
+	var n int
+	for y := b.Min.Y + b.Dy()*12/100; y < b.Min.Y+b.Dy()*38/100; y++ {
+		for x := b.Min.X + b.Dx()*62/100; x < b.Min.X+b.Dx()*88/100; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			sum += (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+			n++
+		}
+	}
+	return sum / float64(n)
 }

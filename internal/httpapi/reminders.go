@@ -274,6 +274,11 @@ func (s *Server) reminderSnapshot(rem *matthan.Reminder) []byte {
 		}
 		return nil
 	}
+	data, err = s.maskSnapshot(context.Background(), rem.CameraID, data)
+	if err != nil {
+		s.log.Warn("reminder snapshot left out: it cannot be masked", "camera", rem.CameraID, "reminder", rem.ID, "err", err)
+		return nil
+	}
 	return data
 }
 

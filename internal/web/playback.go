@@ -12,6 +12,25 @@ import (
 
 // playbackMessages are the texts of the playback page (keys "playback.…").
 var playbackMessages = map[string][2]string{
+	"playback.req.title":     {"Xin xem bản ghi", "Ask to see footage"},
+	"playback.req.intro":     {"Chủ camera này chỉ chia sẻ khi được yêu cầu. Nêu đoạn ghi hình cần xem và lý do; chủ camera đồng ý thì bạn xem lại và trích xuất được đoạn đó trong 30 ngày.", "The owner shares this camera only on request. Say which footage you need and why; once the owner agrees you can play back and export it for 30 days."},
+	"playback.req.from":      {"Từ", "From"},
+	"playback.req.to":        {"Đến", "To"},
+	"playback.req.reason":    {"Lý do", "Reason"},
+	"playback.req.send":      {"Gửi yêu cầu", "Send the request"},
+	"playback.req.sent":      {"Đã gửi, chờ chủ camera trả lời", "Sent; waiting for the owner"},
+	"playback.req.asked":     {"Gửi lúc", "Asked at"},
+	"playback.req.footage":   {"Đoạn ghi hình", "Footage"},
+	"playback.req.status":    {"Trạng thái", "Status"},
+	"playback.req.answer":    {"Trả lời của chủ camera", "The owner's answer"},
+	"playback.req.until":     {"xem được đến", "usable until"},
+	"playback.req.reload":    {"Tải lại trang để xem", "Reload the page to watch"},
+	"playback.req.none":      {"Bạn chưa gửi yêu cầu nào cho camera này", "You have not asked for this camera's footage yet"},
+	"playback.req.pending":   {"Chờ trả lời", "Waiting"},
+	"playback.req.granted":   {"Đồng ý", "Granted"},
+	"playback.req.refused":   {"Từ chối", "Refused"},
+	"playback.req.revoked":   {"Đã thu hồi", "Revoked"},
+	"playback.req.expired":   {"Hết hạn", "Expired"},
 	"playback.title":         {"Xem lại", "Playback"},
 	"playback.pick":          {"Chọn camera để xem lại (tối đa 4 camera cùng lúc)", "Choose cameras to play back (up to 4 at once)"},
 	"playback.pick_open":     {"Xem lại các camera đã chọn", "Play back the chosen cameras"},
@@ -86,6 +105,10 @@ type playbackCamera struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Area string `json:"area"`
+	// PrivacyMasks are drawn over its video; OnRequest: its owner shares
+	// footage only on a request they grant, which the page lets one make.
+	PrivacyMasks []matthan.PrivacyMask `json:"privacy_masks"`
+	OnRequest    bool                  `json:"on_request"`
 }
 
 // playbackData is the playback page's data; Config goes to its script.
@@ -144,7 +167,8 @@ func (s *Server) playbackPage(r *http.Request, v *view) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("playback: camera: %w", err)
 		}
-		d.Cameras = append(d.Cameras, playbackCamera{ID: c.ID, Name: c.Name, Area: c.Area})
+		d.Cameras = append(d.Cameras, playbackCamera{ID: c.ID, Name: c.Name, Area: c.Area, PrivacyMasks: c.PrivacyMasks,
+			OnRequest: c.Sharing.Mode == matthan.ShareOnRequest && c.Contributor != ""})
 	}
 	d.Config.Cameras = d.Cameras
 	if at := q.Get("at"); at != "" {

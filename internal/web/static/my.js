@@ -232,6 +232,88 @@ async function loadReminders() {
 }
 loadReminders();
 
+// ---- Requests for footage ---------------------------------------------------------
+
+// Officers' requests for footage of this owner's on-request cameras
+// (GET /api/my/access-requests); the owner grants or refuses each waiting
+// one, with a word to the officer, and may take a grant back.
+const reqList = document.getElementById('my-req');
+const reqNone = document.getElementById('my-req-none');
+const reqError = document.getElementById('my-req-error');
+
+function reqItem(r) {
+  const a = document.createElement('article');
+  const open = r.status === 'pending';
+  a.className = 'my-rem' + (open ? '' : ' acked');
+  a.dataset.request = r.id;
+  a.dataset.status = r.status;
+  const add = (parent, tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    parent.append(e);
+    return e;
+  };
+  const body = add(a, 'div', 'body');
+  add(body, 'h3', 'what', `${r.camera_name || r.camera_id}: ${r.from_local} – ${r.to_local}`);
+  add(body, 'p', 'meta muted', `${tr('my.req.by')} ${r.requester} · ${tr('my.req.asked')} ${r.created_at_local}`);
+  const why = add(body, 'p', 'advice');
+  add(why, 'strong', '', tr('my.req.reason') + ': ');
+  why.append(r.reason);
+  const act = add(a, 'div', 'ack');
+  const state = r.status === 'granted' && !r.active ? 'expired' : r.status;
+  add(act, 'span', open ? 'badge new' : 'acked-line', tr('my.req.' + state) + (r.active ? ` · ${tr('my.req.until')} ${r.until_local}` : ''));
+  if (r.note) add(act, 'span', 'ack-note', r.note);
+  const answer = async (what, note) => {
+    err.hidden = true;
+    try {
+      a.replaceWith(reqItem(await api('POST', `/api/my/access-requests/${r.id}/${what}`, { note })));
+    } catch (e) {
+      err.textContent = e.message;
+      err.hidden = false;
+    }
+  };
+  let err;
+  if (open) {
+    const note = add(act, 'input', 'note');
+    note.type = 'text';
+    note.maxLength = 1000;
+    note.placeholder = tr('my.req.note');
+    note.setAttribute('aria-label', tr('my.req.note'));
+    for (const [what, cls] of [['grant', 'primary'], ['refuse', '']]) {
+      const b = add(act, 'button', cls, tr('my.req.' + what));
+      b.type = 'button';
+      b.dataset.answer = what;
+      b.addEventListener('click', () => answer(what, note.value.trim()));
+    }
+  } else if (r.active) {
+    const b = add(act, 'button', 'danger', tr('my.req.revoke'));
+    b.type = 'button';
+    b.dataset.answer = 'revoke';
+    b.addEventListener('click', () => answer('revoke', ''));
+  }
+  err = add(act, 'p', 'error-text');
+  err.hidden = true;
+  return a;
+}
+
+async function loadRequests() {
+  try {
+    const list = await api('GET', '/api/my/access-requests');
+    list.sort((x, y) => Number(y.status === 'pending') - Number(x.status === 'pending')); // waiting ones first
+    reqList.replaceChildren(...list.map(reqItem));
+    reqNone.hidden = list.length > 0;
+  } catch (e) {
+    if (e.status === 404) { // the node takes no requests
+      document.getElementById('my-req-section').hidden = true;
+      return;
+    }
+    reqError.textContent = e.message;
+    reqError.hidden = false;
+  }
+}
+loadRequests();
+
 // ---- Registration -------------------------------------------------------------
 
 const reg = document.getElementById('my-reg');

@@ -4,6 +4,7 @@
 // still shows the camera's state in words.
 
 import { lang, fmtLocal } from '/static/app.js';
+import { overlayMasks } from '/static/masks.js';
 
 // Page texts: each page puts its messages into #<page>-i18n; app.js has the
 // common ones.
@@ -61,6 +62,7 @@ export class Tile {
 <div class="tile-msg" hidden><p class="tile-why"></p><button type="button" class="tile-sub" hidden></button></div>
 <div class="tile-bottom"><span class="tile-clock" data-clock></span><span class="tile-stream"></span></div>`;
     this.video = this.el.querySelector('video');
+    this.masks = overlayMasks(this.video, cam.privacy_masks);
     this.el.querySelector('.tile-clock').textContent = fmtLocal(new Date());
     const sub = this.el.querySelector('.tile-sub');
     sub.textContent = tr('wall.use_sub');
@@ -75,6 +77,7 @@ export class Tile {
   // to match: a stream that is down or switched off plays nothing.
   update(cam) {
     this.cam = cam;
+    this.masks.update(cam.privacy_masks);
     const st = streamOf(cam, this.stream);
     const el = this.el;
     el.dataset.camera = cam.id;

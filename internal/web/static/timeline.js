@@ -4,6 +4,7 @@
 // playhead; every camera follows one master clock.
 
 import { api, fmtLocal, parseLocal, lang } from '/static/app.js';
+import { overlayMasks } from '/static/masks.js';
 
 const texts = JSON.parse(document.getElementById('pb-i18n')?.textContent || '{}');
 const tr = (key) => texts[key] ?? key;
@@ -89,6 +90,7 @@ function startPlayer(cfg) {
     return {
       ...c, fig,
       video: fig.querySelector('video'),
+      masks: overlayMasks(fig.querySelector('video'), c.privacy_masks),
       overlay: fig.querySelector('.pb-overlay'),
       camClock: fig.querySelector('[data-cam-clock]'),
       row: timeline.querySelector(`.pb-row[data-camera="${CSS.escape(c.id)}"]`),
@@ -259,11 +261,22 @@ function startPlayer(cfg) {
       overlay(cam, '');
       if (st.playing && spanAt(cam, st.playhead)) v.play().catch(() => {});
     });
-    v.addEventListener('error', () => {
+    v.addEventListener('error', async () => {
       if (!cam.win) return;
+      const url = cam.win.url;
       const unsupported = v.error && v.error.code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED;
       cam.failed = unsupported ? tr('playback.unplayable') : tr('playback.load_failed');
       overlay(cam, cam.failed, 'bad');
+      // A refusal reaches the video element as a bare error: ask the
+      // server why (e.g. the owner shares this camera only on request).
+      try {
+        const res = await fetch(url, { headers: { Range: 'bytes=0-0' }, credentials: 'same-origin' });
+        const e = res.ok ? null : (await res.json())?.error;
+        if (e && cam.win?.url === url) {
+          cam.failed = lang === 'vi' ? e.message_vi || e.message : e.message;
+          overlay(cam, cam.failed, 'bad');
+        }
+      } catch { /* keep the generic message */ }
     });
     // The frame duration, for stepping one frame, from the pictures shown.
     if ('requestVideoFrameCallback' in v) {
