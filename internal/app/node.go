@@ -183,6 +183,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Donations:          &httpapi.Donations{Store: store, Ward: ward},
 		Reminders:          &httpapi.Reminders{Store: store, Mail: mailer, Ward: ward},
 		AccessRequests:     store,
+		Reports:            store,
 		Cases:              &httpapi.Cases{Store: store, KeepDays: cfg.Cases.KeepDays},
 		Events:             store,
 		EventsDir:          EventsDir(cfg.Data),
@@ -200,7 +201,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	}
 	screen, err := web.New(web.Deps{
 		Store: store, Status: n.Ingest, Recordings: recordings, Bus: n.Bus, Layouts: store,
-		AnalyticsSettings: store, AnalyticsOn: n.Analytics != nil, Alerts: store,
+		AnalyticsSettings: store, AnalyticsOn: n.Analytics != nil, Alerts: store, Reports: store,
 		Donations: &web.Donations{Store: store, Ward: cfg.Ward.Name},
 		User: func(r *http.Request) (*matthan.User, error) {
 			u, _, err := n.Sessions.User(r)

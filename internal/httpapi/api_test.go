@@ -133,6 +133,7 @@ func newEnvWith(t *testing.T, edit func(*Deps)) *env {
 		Log:            slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:            e.now,
 		AccessRequests: db,
+		Reports:        db,
 	}
 	// Cheap argon2id costs: the real ones take ~200 ms a hash under -race.
 	// Tests try many wrong passwords from one address; the rate limiter's

@@ -140,6 +140,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/cases/{id}/close", s.auth(canPlayBack, s.handleCloseCase))
 	mux.Handle("POST /api/cases/{id}/reopen", s.auth(canPlayBack, s.handleReopenCase))
 	mux.Handle("POST /api/cases/{id}/exports", s.auth(canExport, s.handleCaseExport))
+	// The ward's monthly or quarterly report (ward_reports.go), for staff; CSV and PDF downloads audited (report.csv, report.pdf).
+	mux.Handle("GET /api/reports/ward", s.auth(canReadLedger, s.handleWardReport))
+	mux.Handle("GET /api/reports/ward.csv", s.auth(canReadLedger, s.handleWardReportCSV))
+	mux.Handle("GET /api/reports/ward.pdf", s.auth(canReadLedger, s.handleWardReportPDF))
 	mux.Handle("GET /api/reminders/{id}/notice.pdf", s.auth(signedIn, s.handleReminderNotice))     // staff, or the recipient
 	mux.Handle("GET /api/reminders/{id}/snapshot.jpg", s.auth(signedIn, s.handleReminderSnapshot)) // staff, or the recipient
 	mux.Handle("GET /api/my/reminders", s.auth(canOwn, s.handleMyReminders))

@@ -25,6 +25,7 @@ import (
 	"matthan"
 	"matthan/internal/auth"
 	"matthan/internal/export"
+	"matthan/internal/report"
 	"matthan/internal/retention"
 )
 
@@ -95,6 +96,9 @@ type Deps struct {
 	// on request, and the owners' answers; nil: those routes answer 404
 	// and such cameras are shown to nobody.
 	AccessRequests matthan.AccessRequestStore
+	// Reports sums the ward's monthly and quarterly reports
+	// (ward_reports.go); nil: those routes answer 404.
+	Reports report.Source
 }
 
 // StorageSource is what /api/storage shows; *retention.Retention is one.

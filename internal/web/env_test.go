@@ -68,7 +68,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	e := &env{t: t, db: db, status: &fakeStatus{m: map[string][]matthan.StreamStatus{}}, logs: &testutil.Logs{},
 		user: users[matthan.RoleAdmin]}
-	deps := httpapi.Deps{Store: db, Status: e.status, AnalyticsSettings: db, AccessRequests: db}
+	deps := httpapi.Deps{Store: db, Status: e.status, AnalyticsSettings: db, AccessRequests: db, Reports: db}
 	for _, o := range opts {
 		o(e, &deps)
 	}
@@ -77,6 +77,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		Store:             db,
 		Status:            e.status,
 		AnalyticsSettings: db,
+		Reports:           db,
 		User: func(r *http.Request) (*matthan.User, error) {
 			if u := e.signedIn(); u != nil {
 				return u, nil

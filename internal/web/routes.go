@@ -26,6 +26,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.portalRoutes(mux)   // contributors: /my; the police: /approvals
 	s.reminderRoutes(mux) // officers: /reminders
 	s.caseRoutes(mux)     // officers: /cases, /cases/{id}
+	s.reportRoutes(mux)   // officers and admins: /reports
 	s.privacyRoutes(mux)  // owners and officers: /privacy/{id}
 }
 

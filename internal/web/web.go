@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"matthan"
+	"matthan/internal/report"
 )
 
 //go:embed templates/*.html
@@ -45,7 +46,10 @@ type Deps struct {
 	// camera shows the defaults); AnalyticsOn says whether the node
 	// analyses at all, so the rules pages can say when they do not apply.
 	AnalyticsSettings matthan.AnalyticsSettingsStore
-	AnalyticsOn       bool
+	// Reports sums the ward's reports (/reports); nil: the page says the
+	// node makes none.
+	Reports     report.Source
+	AnalyticsOn bool
 	// Alerts keeps each user's choice of which analytics events alert
 	// them (the banner, desktop notifications); nil: everyone gets
 	// matthan.DefaultAlertSubscription. The account page saves the choice
