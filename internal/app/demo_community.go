@@ -24,9 +24,9 @@ func DemoContributorPasswordFile(data string) string {
 }
 
 // seedCommunity makes the demo's community side visible on the first run:
-// a contributor who owns the household cameras, and a few donations and
-// costs so the ledger and the public transparency page are not empty. A
-// demo that ran before keeps what it has.
+// a contributor who owns the household cameras (the first with a privacy
+// mask), and a few donations and costs so the ledger and the public
+// transparency page are not empty. A demo that ran before keeps what it has.
 func seedCommunity(ctx context.Context, n *Node, cams []matthan.Camera) error {
 	if _, err := n.Store.UserByName(ctx, demoContributor); matthan.ErrorCode(err) == matthan.ENOTFOUND {
 		b := make([]byte, 9)
@@ -42,6 +42,7 @@ func seedCommunity(ctx context.Context, n *Node, cams []matthan.Camera) error {
 		if err := os.WriteFile(DemoContributorPasswordFile(n.Config.Data), []byte(pw+"\n"), 0o600); err != nil {
 			return err
 		}
+		masked := false
 		for _, c := range cams {
 			if c.Owner.Kind != matthan.OwnerHousehold {
 				continue
@@ -51,6 +52,11 @@ func seedCommunity(ctx context.Context, n *Node, cams []matthan.Camera) error {
 				return err
 			}
 			stored.Contributor = demoContributor
+			if !masked { // the first household hides a neighbour's window
+				stored.PrivacyMasks = []matthan.PrivacyMask{{Name: "Cửa sổ nhà bên", Polygon: []matthan.Point{
+					{X: 0.72, Y: 0.04}, {X: 0.96, Y: 0.04}, {X: 0.96, Y: 0.3}, {X: 0.72, Y: 0.3}}}}
+				masked = true
+			}
 			if err := n.Store.UpdateCamera(ctx, stored); err != nil {
 				return err
 			}

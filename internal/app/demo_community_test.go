@@ -31,6 +31,9 @@ func TestDemoCommunity(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `"id":"cam-002"`) || strings.Contains(body, `"id":"cam-001"`) {
 		t.Fatalf("the demo contributor's cameras: %d %s", code, body)
 	}
+	if c, err := n.Store.Camera(t.Context(), "cam-002"); err != nil || len(c.PrivacyMasks) != 1 {
+		t.Fatalf("the first household camera's privacy mask: %+v, %v", c, err)
+	}
 	totals, err := n.Store.LedgerTotals(t.Context(), matthan.LedgerFilter{})
 	if err != nil || totals.Donations != 3 || totals.RaisedVND != 146_000_000 || totals.SpentVND != 6_700_000 {
 		t.Fatalf("ledger after two seeds: %+v, %v", totals, err)
