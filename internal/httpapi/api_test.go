@@ -158,6 +158,21 @@ func newEnvWith(t *testing.T, edit func(*Deps)) *env {
 	return e
 }
 
+// addContributors creates contributor accounts that sign in with the
+// officer's test password, and returns a request as one of them.
+func (e *env) addContributors(names ...string) func(user, method, path string, body any) resp {
+	e.t.Helper()
+	for _, name := range names {
+		if err := e.db.CreateUser(e.t.Context(), &matthan.User{Name: name, Role: matthan.RoleContributor, PasswordHash: userHashes()["officer"]}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return func(user, method, path string, body any) resp {
+		e.t.Helper()
+		return e.doAuth(method, path, user, officerPassword, body)
+	}
+}
+
 type resp struct {
 	status int
 	header http.Header

@@ -257,9 +257,7 @@ func TestCaseValidation(t *testing.T) {
 // TestCaseAuth: cases are for officers and admins only.
 func TestCaseAuth(t *testing.T) {
 	e := newCaseEnv(t)
-	if err := e.db.CreateUser(t.Context(), &matthan.User{Name: "nha-co-ba", Role: matthan.RoleContributor, PasswordHash: userHashes()["officer"]}); err != nil {
-		t.Fatal(err)
-	}
+	e.addContributors("nha-co-ba")
 	r := e.do("POST", "/api/cases", "officer", map[string]any{"number": "VV-2026-0044", "title": "Mất trộm"})
 	if r.status != http.StatusCreated {
 		t.Fatalf("open = %d %s", r.status, r.body)

@@ -16,16 +16,7 @@ import (
 func TestContributorCameras(t *testing.T) {
 	fl := &fakeLive{}
 	e := newEnvWith(t, func(d *Deps) { d.Live = fl })
-	for _, name := range []string{"nha-co-ba", "tiem-vang"} {
-		// The officer's test hash: these owners sign in with its password.
-		if err := e.db.CreateUser(t.Context(), &matthan.User{Name: name, Role: matthan.RoleContributor, PasswordHash: userHashes()["officer"]}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	as := func(user, method, path string, body any) resp {
-		t.Helper()
-		return e.doAuth(method, path, user, officerPassword, body)
-	}
+	as := e.addContributors("nha-co-ba", "tiem-vang")
 	if r := e.do("POST", "/api/cameras", "admin", cameraBody("cam-1")); r.status != http.StatusCreated {
 		t.Fatalf("ward camera: %d %s", r.status, r.body)
 	}

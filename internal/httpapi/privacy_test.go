@@ -18,15 +18,7 @@ import (
 func TestPrivacyMasks(t *testing.T) {
 	e := newPlaybackEnv(t)
 	ctx := t.Context()
-	for _, name := range []string{"nha-co-ba", "tiem-vang"} {
-		if err := e.db.CreateUser(ctx, &matthan.User{Name: name, Role: matthan.RoleContributor, PasswordHash: userHashes()["officer"]}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	as := func(user, method, path string, body any) resp {
-		t.Helper()
-		return e.doAuth(method, path, user, officerPassword, body)
-	}
+	as := e.addContributors("nha-co-ba", "tiem-vang")
 	cam, err := e.db.Camera(ctx, "cam-1")
 	if err != nil {
 		t.Fatal(err)

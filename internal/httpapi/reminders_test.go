@@ -68,10 +68,8 @@ func newReminderEnv(t *testing.T) (*env, *fakeMailer, []byte) {
 		d.Reminders = &Reminders{Store: d.Store.(matthan.ReminderStore), Mail: fm, Ward: pdf.Ward{Name: "Phường An Bình",
 			Authority: "CÔNG AN PHƯỜNG AN BÌNH", City: "TP. Cần Thơ", Signer: "Lê Văn Hùng", SignerTitle: "TRƯỞNG CÔNG AN PHƯỜNG"}}
 	})
+	e.addContributors("nha-co-ba", "tiem-vang")
 	for _, name := range []string{"nha-co-ba", "tiem-vang"} {
-		if err := e.db.CreateUser(t.Context(), &matthan.User{Name: name, Role: matthan.RoleContributor, PasswordHash: userHashes()["officer"]}); err != nil {
-			t.Fatal(err)
-		}
 		body := cameraBody(name + "-1")
 		body["owner"] = map[string]any{"kind": "household", "name": "Hộ " + name, "contact": "0903000111"}
 		if r := e.doAuth("POST", "/api/my/cameras", name, officerPassword, body); r.status != http.StatusCreated {

@@ -273,15 +273,7 @@ func (d *Document) chart(title string, labels []string, values, prev []*int, now
 	}
 	f.SetFont(family, "I", 10)
 	f.MultiCell(textW, 5, title, "", "L", false)
-	top := 1
-	for _, vs := range [][]*int{values, prev} {
-		for _, v := range vs {
-			if v != nil && *v > top {
-				top = *v
-			}
-		}
-	}
-	top = niceTop(top)
+	top := report.ChartTop(values, prev)
 	x0, y0 := marginLeft+axisW, f.GetY()+2
 	plotW := textW - axisW
 	base := y0 + h
@@ -361,17 +353,6 @@ func (d *Document) chart(title string, labels []string, values, prev []*int, now
 	}
 	f.SetFont(family, "", bodySize)
 	f.Ln(2)
-}
-
-// niceTop is the chart's top: 2, 4, 6, 8 or 10 times a power of ten.
-func niceTop(v int) int {
-	for p := 1; ; p *= 10 {
-		for _, m := range []int{2, 4, 6, 8, 10} {
-			if m*p >= v {
-				return m * p
-			}
-		}
-	}
 }
 
 // vnPercent writes a percentage as Vietnamese does: "97,97%".

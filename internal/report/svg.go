@@ -60,15 +60,7 @@ func NoDataSVG(title, lang, why string) string {
 // columns draws vertical bars, one per label (nil: no data there), and,
 // if prev is given, the previous period as a dashed line over them.
 func columns(title, lang string, labels []string, values, prev []*int, seriesVI, seriesEN, prevVI, prevEN string) string {
-	top := 1
-	for _, vs := range [][]*int{values, prev} {
-		for _, v := range vs {
-			if v != nil && *v > top {
-				top = *v
-			}
-		}
-	}
-	top = niceTop(top)
+	top := ChartTop(values, prev)
 	n := len(labels)
 	plotW, plotH := chartW-padL-padR, chartH-padT-padB
 	slot := plotW / float64(max(n, 1))
@@ -134,6 +126,20 @@ func columns(title, lang string, labels []string, values, prev []*int, seriesVI,
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// ChartTop is the top of a chart's scale for the values of its series
+// (nil: no data): their largest, at least 1, rounded up by niceTop.
+func ChartTop(series ...[]*int) int {
+	top := 1
+	for _, vs := range series {
+		for _, v := range vs {
+			if v != nil && *v > top {
+				top = *v
+			}
+		}
+	}
+	return niceTop(top)
 }
 
 // niceTop rounds a chart's top up to 2, 4, 6, 8 or 10 times a power of

@@ -149,6 +149,15 @@ async function loadLog() {
 logSel.addEventListener('change', loadLog);
 loadLog();
 
+// add appends a new tag (with a class and text, if given) to parent.
+function add(parent, tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  parent.append(e);
+  return e;
+}
+
 // ---- Reminders ------------------------------------------------------------------
 
 // The ward police's reminders to this owner (GET /api/my/reminders), those
@@ -162,13 +171,6 @@ function remItem(r) {
   a.className = 'my-rem' + (r.acked ? ' acked' : '');
   a.dataset.reminder = r.id;
   a.dataset.acked = String(r.acked);
-  const add = (parent, tag, cls, text) => {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    parent.append(e);
-    return e;
-  };
   const body = add(a, 'div', 'body');
   add(body, 'h3', 'what', r.what);
   add(body, 'p', 'meta muted', `${tr('my.rem.seen')} ${r.seen_at_local} · ${cameraNames.get(r.camera_id) || r.camera_id}`);
@@ -247,13 +249,6 @@ function reqItem(r) {
   a.className = 'my-rem' + (open ? '' : ' acked');
   a.dataset.request = r.id;
   a.dataset.status = r.status;
-  const add = (parent, tag, cls, text) => {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    parent.append(e);
-    return e;
-  };
   const body = add(a, 'div', 'body');
   add(body, 'h3', 'what', `${r.camera_name || r.camera_id}: ${r.from_local} – ${r.to_local}`);
   add(body, 'p', 'meta muted', `${tr('my.req.by')} ${r.requester} · ${tr('my.req.asked')} ${r.created_at_local}`);
