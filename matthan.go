@@ -121,7 +121,8 @@ type CameraFilter struct {
 	Area        string
 	OwnerKind   OwnerKind
 	Enabled     *bool
-	Contributor string // the cameras one contributor shares
+	Contributor string   // the cameras one contributor shares
+	Approval    Approval // e.g. the registrations waiting for the police
 }
 
 // StreamState is where a stream's health state machine stands.

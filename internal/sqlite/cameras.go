@@ -132,6 +132,9 @@ func (db *DB) Cameras(ctx context.Context, f matthan.CameraFilter) ([]*matthan.C
 	if f.Contributor != "" {
 		c.add("contributor = ?", f.Contributor)
 	}
+	if f.Approval != "" {
+		c.add("approval = ?", string(f.Approval))
+	}
 	q := `SELECT ` + cameraColumns + ` FROM cameras` + c.where()
 	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id`, c.args...)
 	if err != nil {

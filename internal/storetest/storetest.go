@@ -146,6 +146,9 @@ func testCameraShared(t *testing.T, s matthan.Store) {
 	if mine, err := s.Cameras(ctx, matthan.CameraFilter{Contributor: "nha-co-ba"}); err != nil || len(mine) != 1 || mine[0].ID != "cam-002" {
 		t.Fatalf("the contributor's cameras: %v, %v", mine, err)
 	}
+	if waiting, err := s.Cameras(ctx, matthan.CameraFilter{Approval: matthan.ApprovalPending}); err != nil || len(waiting) != 1 || waiting[0].ID != "cam-002" {
+		t.Fatalf("the registrations waiting: %v, %v", waiting, err)
+	}
 	got, err := s.Camera(ctx, "cam-002")
 	if err != nil {
 		t.Fatal(err)

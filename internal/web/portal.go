@@ -254,16 +254,10 @@ func redact(c *matthan.Camera) {
 // waitingApprovals counts the registrations waiting for approval; a
 // failure is logged and counts none (the nav still renders).
 func (s *Server) waitingApprovals(r *http.Request) int {
-	cams, err := s.deps.Store.Cameras(r.Context(), matthan.CameraFilter{})
+	cams, err := s.deps.Store.Cameras(r.Context(), matthan.CameraFilter{Approval: matthan.ApprovalPending})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "approvals: cameras", "err", err)
 		return 0
 	}
-	n := 0
-	for _, c := range cams {
-		if c.Contributor != "" && c.Approval == matthan.ApprovalPending {
-			n++
-		}
-	}
-	return n
+	return len(cams)
 }
