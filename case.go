@@ -53,6 +53,8 @@ type Case struct {
 	ClosedAt    time.Time  `json:"closed_at,omitzero"` // UTC; zero while open
 	// KeepDays is how long its footage stays locked after it closes.
 	KeepDays int `json:"keep_days"`
+	// Items counts what is attached and not removed; set by the store.
+	Items int `json:"item_count"`
 }
 
 // LocksUntil is when a closed case's footage locks end; zero while open.

@@ -17,7 +17,10 @@ import (
 
 var _ matthan.CaseStore = (*DB)(nil)
 
-const caseColumns = `id, number, title, description, status, opened_by, opened_at, closed_by, closed_at, keep_days`
+// caseColumns end with the count of the case's items not removed, so
+// that a list of cases needs no query per case.
+const caseColumns = `id, number, title, description, status, opened_by, opened_at, closed_by, closed_at, keep_days,
+	(SELECT COUNT(*) FROM case_items i WHERE i.case_id = cases.id AND i.removed_at = 0)`
 
 const caseItemColumns = `id, case_id, kind, event_id, camera_id, from_at, to_at, text, export_id, lock_id,
 	added_by, added_at, removed_by, removed_at, remove_reason`
@@ -112,7 +115,7 @@ func scanCase(s scanner) (*matthan.Case, error) {
 		status         string
 		opened, closed int64
 	)
-	if err := s.Scan(&c.ID, &c.Number, &c.Title, &c.Description, &status, &c.OpenedBy, &opened, &c.ClosedBy, &closed, &c.KeepDays); err != nil {
+	if err := s.Scan(&c.ID, &c.Number, &c.Title, &c.Description, &status, &c.OpenedBy, &opened, &c.ClosedBy, &closed, &c.KeepDays, &c.Items); err != nil {
 		return nil, err
 	}
 	c.Status, c.OpenedAt, c.ClosedAt = matthan.CaseStatus(status), fromMicros(opened), fromOptMicros(closed)

@@ -107,6 +107,9 @@ func TestCases(t *testing.T) {
 	if err != nil || len(items) != 3 || !items[1].Removed() || items[2].Text != person.Text || items[0].LockID != footage.LockID {
 		t.Fatalf("items %+v, %v", items, err)
 	}
+	if list, err := db.Cases(ctx, matthan.CaseFilter{}); err != nil || len(list) != 1 || list[0].Items != 2 {
+		t.Fatalf("the case list counts the items not removed: %+v, %v", list, err)
+	}
 
 	// Closing schedules the locks' end at ClosedAt + KeepDays.
 	clock = clock.Add(time.Hour)
