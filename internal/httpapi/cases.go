@@ -489,7 +489,8 @@ func (s *Server) handleCaseExport(w http.ResponseWriter, r *http.Request, u *mat
 	for _, cam := range m.Cameras {
 		st.Cameras = append(st.Cameras, cam.ID)
 	}
-	detail := fmt.Sprintf("package %s; sha256 %s; cameras %s; range: %s; reason: %s", res.ID, res.SHA256,
+	// In Vietnamese, as the rest of the case's log (internal/sqlite).
+	detail := fmt.Sprintf("gói %s; sha256 %s; camera %s; thời gian: %s; lý do: %s", res.ID, res.SHA256,
 		strings.Join(cams, ", "), localRange(from, to), reason)
 	// The package exists now: record it even if the case closed meanwhile.
 	if err := cs.Store.AddCaseLog(r.Context(), &matthan.CaseLog{CaseID: c.ID, At: s.now().UTC(), User: u.Name,

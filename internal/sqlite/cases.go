@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -190,19 +191,28 @@ func (db *DB) AddCaseItem(ctx context.Context, it *matthan.CaseItem) error {
 	return nil
 }
 
+// The case log is the ward's record, read by its officers and handed to
+// courts: its details are written in Vietnamese, times in Vietnam time.
+
+// caseItemKindsVI names each kind of item in the log.
+var caseItemKindsVI = map[matthan.CaseItemKind]string{
+	matthan.CaseItemEvent: "sự kiện", matthan.CaseItemFootage: "đoạn ghi hình", matthan.CaseItemNote: "ghi chú",
+	matthan.CaseItemPerson: "người", matthan.CaseItemVehicle: "phương tiện", matthan.CaseItemExport: "gói chứng cứ",
+}
+
 // itemDetail describes an item for the log.
 func itemDetail(it *matthan.CaseItem) string {
 	var b strings.Builder
-	b.WriteString(string(it.Kind))
+	b.WriteString(cmp.Or(caseItemKindsVI[it.Kind], string(it.Kind)))
 	if it.EventID != "" {
-		b.WriteString("; event " + it.EventID)
+		b.WriteString("; sự kiện " + it.EventID)
 	}
 	if it.Footage() {
-		fmt.Fprintf(&b, "; camera %s %s – %s (UTC); lock %d", it.CameraID,
-			it.From.UTC().Format(time.RFC3339), it.To.UTC().Format(time.RFC3339), it.LockID)
+		fmt.Fprintf(&b, "; camera %s, %s – %s; khóa chứng cứ số %d", it.CameraID,
+			matthan.FormatLocal(it.From), matthan.FormatLocal(it.To), it.LockID)
 	}
 	if it.ExportID != "" {
-		b.WriteString("; package " + it.ExportID)
+		b.WriteString("; gói " + it.ExportID)
 	}
 	if it.Text != "" {
 		b.WriteString("; " + it.Text)
@@ -296,7 +306,7 @@ func (db *DB) RemoveCaseItem(ctx context.Context, caseID, itemID int64, by, why 
 		}
 	}
 	if err := addCaseLog(ctx, tx, &matthan.CaseLog{CaseID: caseID, At: stamp, User: by, Action: matthan.CaseActionRemoveItem,
-		ItemID: itemID, Detail: itemDetail(it) + "; reason: " + why}); err != nil {
+		ItemID: itemID, Detail: itemDetail(it) + "; lý do: " + why}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -343,9 +353,9 @@ func (db *DB) CloseCase(ctx context.Context, id int64, by, why string, at time.T
 	if err != nil {
 		return nil, fmt.Errorf("close case: locks: %w", err)
 	}
-	detail := fmt.Sprintf("%d footage locks end %s (UTC), %d days after closing", n, until.Format(time.RFC3339), c.KeepDays)
+	detail := fmt.Sprintf("%d khóa chứng cứ hết hạn lúc %s, %d ngày sau khi đóng", n, matthan.FormatLocal(until), c.KeepDays)
 	if why = strings.TrimSpace(why); why != "" {
-		detail += "; reason: " + why
+		detail += "; lý do: " + why
 	}
 	if err := addCaseLog(ctx, tx, &matthan.CaseLog{CaseID: id, At: stamp, User: by, Action: matthan.CaseActionClose, Detail: detail}); err != nil {
 		return nil, err
@@ -396,9 +406,9 @@ func (db *DB) ReopenCase(ctx context.Context, id int64, by, why string, at time.
 		}
 		n++
 	}
-	detail := fmt.Sprintf("%d footage locks again, with no end", n)
+	detail := fmt.Sprintf("khóa lại %d đoạn ghi hình, không thời hạn", n)
 	if why != "" {
-		detail += "; reason: " + why
+		detail += "; lý do: " + why
 	}
 	if err := addCaseLog(ctx, tx, &matthan.CaseLog{CaseID: id, At: stamp, User: by, Action: matthan.CaseActionReopen, Detail: detail}); err != nil {
 		return nil, err

@@ -171,6 +171,10 @@ func TestCases(t *testing.T) {
 	if !strings.Contains(logs[4].Detail, "Nhầm camera") || logs[4].ItemID != event.ID {
 		t.Errorf("removal log %+v", logs[4])
 	}
+	// The record is in Vietnamese, with Vietnam time.
+	if want := "đoạn ghi hình; camera cam-001, " + matthan.FormatLocal(from) + " – " + matthan.FormatLocal(from.Add(10*time.Minute)) + "; khóa chứng cứ số"; !strings.HasPrefix(logs[1].Detail, want) {
+		t.Errorf("footage log %q, want it to start with %q", logs[1].Detail, want)
+	}
 
 	// The chain of custody cannot be rewritten, nor items deleted.
 	for _, q := range []string{`UPDATE case_logs SET user = 'x'`, `DELETE FROM case_logs`, `DELETE FROM case_items`, `DELETE FROM cases`} {
