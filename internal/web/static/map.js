@@ -6,6 +6,7 @@
 
 import { api, csrf, lang, fmtLocal } from '/static/app.js';
 import { Tile, tr, DOWN, streamOf, reasonOf } from '/static/tile.js';
+import { project, placed, hull } from '/static/geo.js';
 
 const $ = (id) => document.getElementById(id);
 const data = JSON.parse($('map-data').textContent);
@@ -24,21 +25,12 @@ const view = { z: 15, cx: 0, cy: 0 }; // centre in world pixels at zoom z
 let W = 0;
 let H = 0;
 
-// project returns the world pixel of a place at zoom z (Web Mercator).
-function project(lat, lng, z) {
-  const s = TILE * 2 ** z;
-  const phi = Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI / 180;
-  return [(lng + 180) / 360 * s, (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2 * s];
-}
-
 function screen(cam) {
   const [x, y] = project(cam.latitude, cam.longitude, view.z);
   return [x - view.cx + W / 2, y - view.cy + H / 2];
 }
 
 // A camera at 0,0 or out of range has no known place.
-const placed = (c) => Number.isFinite(c.latitude) && Number.isFinite(c.longitude) && !(c.latitude === 0 && c.longitude === 0) &&
-  Math.abs(c.latitude) <= 90 && Math.abs(c.longitude) <= 180;
 
 function size() {
   const top = mapEl.getBoundingClientRect().top + window.scrollY;
@@ -114,18 +106,6 @@ function drawTiles() {
     }
   }
   for (const [key, img] of tileImgs) if (!want.has(key)) { img.remove(); tileImgs.delete(key); }
-}
-
-// hull is the convex hull of points (Andrew's monotone chain).
-function hull(points) {
-  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (p.length < 3) return p;
-  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower = [];
-  for (const q of p) { while (lower.length >= 2 && cross(lower.at(-2), lower.at(-1), q) <= 0) lower.pop(); lower.push(q); }
-  const upper = [];
-  for (const q of p.reverse()) { while (upper.length >= 2 && cross(upper.at(-2), upper.at(-1), q) <= 0) upper.pop(); upper.push(q); }
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
 }
 
 // Each area's outline is the hull of its cameras with a margin: every

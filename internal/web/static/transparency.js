@@ -3,33 +3,14 @@
 // the outline of each area, fitted to the cameras. It draws once and on
 // resize; the figures around it are the server's.
 
+import { project, placed, hull } from '/static/geo.js';
+
 const $ = (id) => document.getElementById(id);
 const mapEl = $('public-map');
 const texts = JSON.parse($('public-i18n')?.textContent || '{}');
 const cameras = JSON.parse($('public-map-data')?.textContent || '{}').cameras || [];
 const SVG = 'http://www.w3.org/2000/svg';
-const TILE = 256;
 const PAD = 26;
-
-// project is Web Mercator at zoom 0, in pixels.
-function project(lat, lng) {
-  const phi = Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI / 180;
-  return [(lng + 180) / 360 * TILE, (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2 * TILE];
-}
-
-const placed = (c) => Number.isFinite(c.latitude) && Number.isFinite(c.longitude) && !(c.latitude === 0 && c.longitude === 0);
-
-// hull is the convex hull of points (Andrew's monotone chain).
-function hull(points) {
-  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (p.length < 3) return p;
-  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower = [];
-  for (const q of p) { while (lower.length >= 2 && cross(lower.at(-2), lower.at(-1), q) <= 0) lower.pop(); lower.push(q); }
-  const upper = [];
-  for (const q of p.reverse()) { while (upper.length >= 2 && cross(upper.at(-2), upper.at(-1), q) <= 0) upper.pop(); upper.push(q); }
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
-}
 
 function draw() {
   const W = mapEl.clientWidth;
