@@ -78,6 +78,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		Status:            e.status,
 		AnalyticsSettings: db,
 		Reports:           db,
+		AccessRequests:    db,
 		User: func(r *http.Request) (*matthan.User, error) {
 			if u := e.signedIn(); u != nil {
 				return u, nil

@@ -251,6 +251,17 @@ func redact(c *matthan.Camera) {
 	c.MainURL, c.SubURL = redactStreamURL(c.MainURL), redactStreamURL(c.SubURL)
 }
 
+// waitingRequests counts the requests for footage of an owner's cameras
+// that wait for their answer; a failure is logged and counts none.
+func (s *Server) waitingRequests(r *http.Request, owner string) int {
+	list, err := s.deps.AccessRequests.AccessRequests(r.Context(), matthan.AccessRequestFilter{Contributor: owner, Status: matthan.RequestPending})
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "portal: access requests", "err", err)
+		return 0
+	}
+	return len(list)
+}
+
 // waitingApprovals counts the registrations waiting for approval; a
 // failure is logged and counts none (the nav still renders).
 func (s *Server) waitingApprovals(r *http.Request) int {

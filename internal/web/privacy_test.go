@@ -101,6 +101,9 @@ func TestPrivacyAndRequestsInBrowser(t *testing.T) {
 	// The owner sees the request with its reason and grants it.
 	e.signIn("kimlong")
 	open("/my", `#my-req article[data-status="pending"]`)
+	if n := eval(`document.querySelector('nav [data-waiting]')?.textContent || ''`); n != "1" {
+		t.Errorf("the owner's nav counts %q requests waiting, want 1", n)
+	}
 	if txt := eval(`document.querySelector('#my-req article').textContent`); !strings.Contains(txt, "Mất trộm xe máy trước chợ") || !strings.Contains(txt, "officer") {
 		t.Errorf("the request as the owner sees it: %q", txt)
 	}

@@ -50,6 +50,9 @@ type Deps struct {
 	// node makes none.
 	Reports     report.Source
 	AnalyticsOn bool
+	// AccessRequests are the police's requests for footage, counted in an
+	// owner's nav while they wait for an answer; nil: not counted.
+	AccessRequests matthan.AccessRequestStore
 	// Alerts keeps each user's choice of which analytics events alert
 	// them (the banner, desktop notifications); nil: everyone gets
 	// matthan.DefaultAlertSubscription. The account page saves the choice
@@ -134,12 +137,13 @@ type view struct {
 	Data   any
 	tr     func(key string) string
 	Status int // HTTP status; 0 means 200
-	// waiting counts the contributed cameras waiting for approval, for
-	// the nav of those who approve them (nil: not shown).
+	// waiting counts what waits for the signed-in user, for the nav: the
+	// police, contributed cameras to approve; an owner, requests for
+	// footage to answer (nil: not shown).
 	waiting func() int
 }
 
-// Waiting is the number of registrations waiting for approval (0 hides it).
+// Waiting is the number of things waiting for the user (0 hides it).
 func (v *view) Waiting() int {
 	if v.waiting == nil {
 		return 0
@@ -189,8 +193,12 @@ func (s *Server) newView(w http.ResponseWriter, r *http.Request, u *matthan.User
 	if u != nil && s.deps.CSRFToken != nil {
 		v.CSRF = s.deps.CSRFToken(r)
 	}
-	if u != nil && canPlayBack(u.Role) {
+	switch {
+	case u == nil:
+	case canPlayBack(u.Role):
 		v.waiting = func() int { return s.waitingApprovals(r) }
+	case u.Role == matthan.RoleContributor && s.deps.AccessRequests != nil:
+		v.waiting = func() int { return s.waitingRequests(r, u.Name) }
 	}
 	return v
 }
