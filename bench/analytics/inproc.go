@@ -136,6 +136,10 @@ type inprocResult struct {
 	RegionFrames int `json:"region_frames"`
 	ModelRuns    int `json:"model_runs"`
 	MosaicTiles  int `json:"mosaic_tiles"`
+	// MosaicFrames are whole frames run on canvases (mode paired), a half
+	// each; Canvases are the mosaic's runs.
+	MosaicFrames int `json:"mosaic_frames"`
+	Canvases     int `json:"canvases"`
 }
 
 // Modes of the in-process part.
@@ -144,7 +148,12 @@ const (
 	modeEvery   = "every-frame" // the baseline: the detector on every frame
 	modeStill   = "gated-still" // gated, each camera's first frame repeated: a street where nothing moves
 	modeRegions = "regions"     // gated, frames with a little motion searched on its regions, 2×2 mosaics shared by the cameras
+	modePaired  = "paired"      // regions, and whole frames two to a canvas (analytics.pair-frames always)
+	modeBusy    = "pair-busy"   // regions, and whole frames paired when no session is free (analytics.pair-frames busy)
 )
+
+// allModes are the in-process modes, in the order a round runs them.
+var allModes = []string{modeGated, modeRegions, modePaired, modeBusy, modeEvery, modeStill}
 
 // runInproc feeds every camera's clip through pipeline.Camera.Step, one
 // goroutine per camera, in the given mode.
@@ -153,9 +162,10 @@ func runInproc(ctx context.Context, clips []clip, cameras int, dets []analytics.
 	stats := make([]stageCPU, cameras)
 	errs := make([]error, cameras)
 	var mosaic *detect.Mosaic
-	if mode == modeRegions {
+	if mode == modeRegions || mode == modePaired || mode == modeBusy {
 		// One mosaic for all cameras over all sessions, as a node has.
-		mosaic = detect.NewMosaic(newSharedPool(dets), detect.MosaicOptions{})
+		pair := map[string]detect.PairMode{modePaired: detect.PairAlways, modeBusy: detect.PairBusy}[mode]
+		mosaic = detect.NewMosaic(newSharedPool(dets), detect.MosaicOptions{Pair: pair})
 	}
 	start := time.Now()
 	cpu0 := processCPU()
@@ -190,8 +200,8 @@ func runInproc(ctx context.Context, clips []clip, cameras int, dets []analytics.
 	res.RegionFrames, res.ModelRuns = sum.regions, sum.detections
 	if mosaic != nil {
 		st := mosaic.Stats()
-		res.ModelRuns = sum.detections - sum.regions + int(st.Runs)
-		res.MosaicTiles = int(st.Tiles)
+		res.ModelRuns = sum.detections - sum.regions - int(st.Frames) + int(st.Runs)
+		res.MosaicTiles, res.MosaicFrames, res.Canvases = int(st.Tiles), int(st.Frames), int(st.Runs)
 	}
 	// The separate motion pass is for the split only, not part of the cost.
 	res.CPUS = (cpu - sum.motion).Seconds()
@@ -278,6 +288,8 @@ type timedRegions struct {
 }
 
 func (t *timedRegions) MaxRegionSide(w, h int) int { return t.rd.MaxRegionSide(w, h) }
+
+func (t *timedRegions) MaxRegions() int { return t.rd.MaxRegions() }
 
 func (t *timedRegions) DetectRegions(ctx context.Context, f *analytics.Frame, regions []analytics.Box) ([]analytics.Detection, error) {
 	t0 := threadCPU()

@@ -54,6 +54,8 @@ type options struct {
 	window       time.Duration
 	readyTimeout time.Duration
 	simTimeout   time.Duration
+	modes        []string // inproc modes run, in this order in odd rounds
+	pairFrames   string   // node: --analytics.pair-frames
 }
 
 type bench struct {
@@ -76,7 +78,7 @@ type report struct {
 
 func main() {
 	var o options
-	var nodes string
+	var nodes, modes string
 	flag.StringVar(&o.part, "part", "both", "inproc, node or both")
 	flag.StringVar(&o.matthan, "matthan", "bin/matthan", "the matthan binary (node part)")
 	flag.StringVar(&o.ffmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary")
@@ -88,6 +90,8 @@ func main() {
 	flag.IntVar(&o.cameras, "cameras", 0, "inproc: cameras, one goroutine each, clip i%clips (default: one per clip)")
 	flag.IntVar(&o.detectors, "detectors", 1, "inproc: YOLOX sessions shared by the cameras (the node has one per core)")
 	flag.IntVar(&o.repeat, "repeat", 3, "inproc: rounds of each mode; medians reported")
+	flag.StringVar(&modes, "modes", strings.Join(allModes, ","), "inproc: modes run, comma-separated")
+	flag.StringVar(&o.pairFrames, "pair-frames", "off", "node: its --analytics.pair-frames (off, always, busy: whole frames two to a model run)")
 	flag.StringVar(&nodes, "nodes", "4,8,16", "node: camera counts, one node run each")
 	flag.Float64Var(&o.fps, "fps", 5, "node: --analytics.fps")
 	flag.DurationVar(&o.warmup, "warmup", 10*time.Second, "node: settling time after every stream and decoder runs")
@@ -98,6 +102,10 @@ func main() {
 	var err error
 	if o.nodes, err = parseCounts(nodes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-analytics: -nodes:", err)
+		os.Exit(2)
+	}
+	if o.modes, err = parseModes(modes); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-analytics: -modes:", err)
 		os.Exit(2)
 	}
 	if o.out == "" {
@@ -179,7 +187,7 @@ func (b *bench) inproc(ctx context.Context, rep *report) error {
 	}
 	defer closeAll()
 	for round := range b.o.repeat {
-		order := []string{modeGated, modeRegions, modeEvery, modeStill}
+		order := slices.Clone(b.o.modes)
 		if round%2 == 1 {
 			slices.Reverse(order)
 		}
@@ -222,8 +230,29 @@ func nodeLine(r nodeResult) string {
 	if len(r.RecordShort) > 0 {
 		rec = "recording SHORT: " + strings.Join(r.RecordShort, "; ")
 	}
-	return fmt.Sprintf("node %.0f%% + decoders %.0f%% of a core (%d ffmpeg, %.1f frames/s/camera out), sim %.0f%%, machine busy %.0f%%, load %s, lost %d, skips %d; %s",
-		r.NodeCPU, r.DecodeCPU, r.Decoders, r.DecodedFPS, r.SimCPU, r.MachineBusy, r.Load, r.Lost, r.Skips, rec)
+	return fmt.Sprintf("node %.0f%% + decoders %.0f%% of a core (%d ffmpeg, %.1f frames/s/camera out), analysed %.2f frames/s/camera (detector on %.1f frames/s, %.1f of them on regions; pair-frames %s), sim %.0f%%, machine busy %.0f%%, load %s, lost %d, skips %d; %s",
+		r.NodeCPU, r.DecodeCPU, r.Decoders, r.DecodedFPS, r.AnalysedFPS, r.DetectedFPS, r.RegionFPS, r.PairFrames, r.SimCPU, r.MachineBusy, r.Load, r.Lost, r.Skips, rec)
+}
+
+// parseModes reads -modes: known modes, each once.
+func parseModes(s string) ([]string, error) {
+	var out []string
+	for _, m := range strings.Split(s, ",") {
+		if m = strings.TrimSpace(m); m == "" {
+			continue
+		}
+		if !slices.Contains(allModes, m) {
+			return nil, fmt.Errorf("unknown mode %q (modes: %s)", m, strings.Join(allModes, ", "))
+		}
+		if slices.Contains(out, m) {
+			return nil, fmt.Errorf("mode %q twice", m)
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no modes")
+	}
+	return out, nil
 }
 
 func median(v []float64) float64 {
@@ -247,7 +276,7 @@ func summary(rep report, o options) string {
 		fmt.Fprintf(&sb, "\nin-process: %s; %d detector session(s); medians of %d rounds\n", strings.Join(rep.Clips, ", "), o.detectors, o.repeat)
 		fmt.Fprintf(&sb, "%-11s %8s %9s %9s %10s %14s %9s %9s %11s %12s %9s\n", "mode", "frames", "detected", "regions", "model runs", "frames/s/core", "motion", "detect", "detect/run", "rest of Step", "wall s")
 		fps := map[string]float64{}
-		for _, mode := range []string{modeGated, modeRegions, modeEvery, modeStill} {
+		for _, mode := range o.modes {
 			var f, mo, de, dr, re, wall, runs []float64
 			var frames, detected, regions int
 			for _, r := range rep.Inproc {
@@ -261,7 +290,7 @@ func summary(rep report, o options) string {
 			fps[mode] = median(f)
 			fmt.Fprintf(&sb, "%-11s %8d %9d %9d %10.0f %14.1f %7.2fms %7.2fms %9.1fms %10.2fms %9.1f\n", mode, frames, detected, regions, median(runs), median(f), median(mo), median(de), median(dr), median(re), median(wall))
 		}
-		if fps[modeEvery] > 0 {
+		if fps[modeEvery] > 0 && fps[modeGated] > 0 && fps[modeStill] > 0 {
 			fmt.Fprintf(&sb, "gating: %.2f× the frames per core of a detector on every frame on the clips, %.2f× where nothing moves (gated-still: each camera's first frame repeated)\n",
 				fps[modeGated]/fps[modeEvery], fps[modeStill]/fps[modeEvery])
 		}
@@ -269,11 +298,24 @@ func summary(rep report, o options) string {
 			var tiles, canvases int
 			for _, r := range rep.Inproc {
 				if r.Mode == modeRegions { // the same in every round but the batching
-					tiles, canvases = r.MosaicTiles, r.ModelRuns-(r.Detections-r.RegionFrames)
+					tiles, canvases = r.MosaicTiles, r.Canvases
 				}
 			}
 			fmt.Fprintf(&sb, "regions: %.2f× the frames per core of whole-frame gating (regions: frames searched on motion regions only, 2×2 mosaics shared by the cameras; last round: %d regions on %d canvases)\n",
 				fps[modeRegions]/fps[modeGated], tiles, canvases)
+		}
+		for _, mode := range []string{modePaired, modeBusy} {
+			if fps[mode] == 0 {
+				continue
+			}
+			var tiles, frames, canvases int
+			for _, r := range rep.Inproc {
+				if r.Mode == mode {
+					tiles, frames, canvases = r.MosaicTiles, r.MosaicFrames, r.Canvases
+				}
+			}
+			fmt.Fprintf(&sb, "%s: %.2f× the frames per core of whole-frame gating, %.2f× regions (regions, and whole frames two to a canvas; last round: %d regions and %d whole frames on %d canvases)\n",
+				mode, fps[mode]/max(fps[modeGated], 1e-9), fps[mode]/max(fps[modeRegions], 1e-9), tiles, frames, canvases)
 		}
 		fmt.Fprintf(&sb, "(per-frame stage times: CPU of each camera's thread; motion measured in a separate pass over the same frames; rest of Step = Step − detect − motion: track, rules, and Go runtime work on that thread)\n")
 	}

@@ -85,3 +85,15 @@ func TestWrittenBytesOwnProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestParseModes(t *testing.T) {
+	got, err := parseModes("gated, paired,regions")
+	if err != nil || !slices.Equal(got, []string{"gated", "paired", "regions"}) {
+		t.Fatalf("parseModes = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "gated,gated", "fast"} {
+		if _, err := parseModes(bad); err == nil {
+			t.Errorf("parseModes(%q) accepted", bad)
+		}
+	}
+}

@@ -137,14 +137,20 @@ type nodeResult struct {
 	MachineBusy float64 `json:"machine_busy_percent"` // all cores, everything
 	Load        string  `json:"load_average"`
 	// Recording, main streams.
-	Lost         uint64   `json:"lost_packets"`
-	Skips        uint64   `json:"skips"` // a consumer of the hub (the recorder) fell behind
-	Files        int      `json:"files"`
-	BadFiles     int      `json:"bad_files"`
-	RecordedMin  float64  `json:"recorded_share_min"` // min over cameras of frames in files / frames received
-	RecordShort  []string `json:"record_short,omitempty"`
-	StopErr      string   `json:"stop_err,omitempty"`
-	AnalysisNote string   `json:"analysis_note"`
+	Lost        uint64   `json:"lost_packets"`
+	Skips       uint64   `json:"skips"` // a consumer of the hub (the recorder) fell behind
+	Files       int      `json:"files"`
+	BadFiles    int      `json:"bad_files"`
+	RecordedMin float64  `json:"recorded_share_min"` // min over cameras of frames in files / frames received
+	RecordShort []string `json:"record_short,omitempty"`
+	StopErr     string   `json:"stop_err,omitempty"`
+	// Analysis, from matthan_analytics_*_total over the window: frames
+	// analysed per camera per second (the pipeline keeps up when it is
+	// -fps), and the frames the detector ran on, per second in all.
+	AnalysedFPS float64 `json:"analysed_fps_per_cam"`
+	DetectedFPS float64 `json:"detected_fps"`
+	RegionFPS   float64 `json:"region_detected_fps"`
+	PairFrames  string  `json:"pair_frames"`
 }
 
 // streamFigures are a stream's counters on /metrics.
@@ -152,6 +158,8 @@ type streamFigures struct {
 	up                    bool
 	frames, lost, skips   uint64
 	haveFrames, haveSkips bool
+	// A camera's analysis (key "CAMERA/analytics").
+	analysed, detected, regions uint64
 }
 
 func readStreams(ctx context.Context, client *http.Client, url string) (map[string]streamFigures, error) {
@@ -162,12 +170,21 @@ func readStreams(ctx context.Context, client *http.Client, url string) (map[stri
 	out := map[string]streamFigures{}
 	err = benchproc.EachSample(body, func(s benchproc.Sample) error {
 		key := benchproc.Label(s.Labels, "camera") + "/" + benchproc.Label(s.Labels, "stream")
+		if strings.HasPrefix(s.Name, "matthan_analytics_") {
+			key = benchproc.Label(s.Labels, "camera") + "/analytics"
+		}
 		v, err := strconv.ParseFloat(s.Value, 64)
 		if err != nil {
 			return nil // not a stream counter
 		}
 		f := out[key]
 		switch s.Name {
+		case "matthan_analytics_frames_total":
+			f.analysed = uint64(v)
+		case "matthan_analytics_detections_total":
+			f.detected = uint64(v)
+		case "matthan_analytics_region_detections_total":
+			f.regions = uint64(v)
 		case "matthan_stream_up":
 			f.up = v == 1
 		case "matthan_stream_frames_total":
@@ -187,7 +204,7 @@ func readStreams(ctx context.Context, client *http.Client, url string) (map[stri
 
 // runNode measures one `matthan serve` analysing and recording n cameras.
 func (b *bench) runNode(ctx context.Context, n int) (nodeResult, error) {
-	res := nodeResult{Cameras: n}
+	res := nodeResult{Cameras: n, PairFrames: b.o.pairFrames}
 	data, err := os.MkdirTemp(b.o.dir, fmt.Sprintf("bench-analytics-N%d-", n))
 	if err != nil {
 		return res, err
@@ -201,7 +218,7 @@ func (b *bench) runNode(ctx context.Context, n int) (nodeResult, error) {
 		return res, err
 	}
 	args := []string{"serve", "--data", data, "--ingest.transport", "tcp", "--log-level", "warn",
-		"--analytics.enabled=true", "--analytics.fps", fmt.Sprint(b.o.fps)}
+		"--analytics.enabled=true", "--analytics.fps", fmt.Sprint(b.o.fps), "--analytics.pair-frames", b.o.pairFrames}
 	node, httpAddr, err := benchproc.StartServe(&b.procs, b.o.matthan, args, log)
 	if err != nil {
 		return res, err
@@ -273,12 +290,17 @@ func (b *bench) runNode(ctx context.Context, n int) (nodeResult, error) {
 	res.SimCPU = pct(s1.sim - s0.sim)
 	res.MachineBusy = benchproc.BusyPercent(s0.machine, s1.machine)
 	res.Load = benchproc.LoadAverage()
+	var analysed, detected, regions uint64
 	for k, f1 := range figs1 {
 		f0 := figs0[k]
 		res.Lost += f1.lost - f0.lost
 		res.Skips += f1.skips - f0.skips
+		analysed += f1.analysed - f0.analysed
+		detected += f1.detected - f0.detected
+		regions += f1.regions - f0.regions
 	}
-	res.AnalysisNote = "frames analysed are not on /metrics or in the log; see the report"
+	res.AnalysedFPS = float64(analysed) / span / float64(n)
+	res.DetectedFPS, res.RegionFPS = float64(detected)/span, float64(regions)/span
 
 	// Recording: stop the node so files are finished, then read them back.
 	last, err := readStreams(ctx, client, metrics)

@@ -39,8 +39,11 @@ func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logge
 		return nil, nil, err
 	default:
 		// Frames with a little motion are searched on its regions, four
-		// regions of any cameras to one model run (design/analytics.md).
-		det = detect.NewMosaic(yolox, detect.MosaicOptions{})
+		// regions of any cameras to one model run; with
+		// analytics.pair-frames, whole frames two to a run
+		// (design/analytics.md).
+		pair, _ := detect.ParsePairMode(cfg.Analytics.PairFrames) // checked by config: off otherwise
+		det = detect.NewMosaic(yolox, detect.MosaicOptions{Pair: pair})
 	}
 	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS, Settings: cameraSettings(store, log)}
 	if det != nil {

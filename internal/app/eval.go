@@ -24,7 +24,8 @@ type EvalOptions struct {
 	FPS      float64
 	MinScore float64
 	Threads  int
-	Regions  bool // search motion regions through a mosaic, as a node does
+	Regions  bool   // search motion regions through a mosaic, as a node does
+	Pair     string // whole frames two to a model run: off, always, busy (analytics.pair-frames)
 }
 
 // Flags declares eval's flags.
@@ -36,6 +37,7 @@ func (o *EvalOptions) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.MinScore, "min-score", detect.DefaultMinScore, "drop detections scoring less")
 	fs.IntVar(&o.Threads, "threads", 1, "ONNX Runtime threads")
 	fs.BoolVar(&o.Regions, "regions", false, "search frames with a little motion on the moving regions only (2×2 mosaic), as a node does")
+	fs.StringVar(&o.Pair, "pair", "off", "whole frames two to a model run, one in each half of the canvas, as a node with analytics.pair-frames: off, always, or busy (only when no detector session is free); when on, the clips run at the same time, like cameras")
 }
 
 // Parse reads eval's flags and the clips named after them, in any order.
@@ -60,6 +62,10 @@ func Eval(ctx context.Context, o EvalOptions) error {
 	}
 	if o.FPS <= 0 || o.FPS > 60 {
 		return fmt.Errorf("eval: --fps must be above 0 and at most 60, not %v", o.FPS)
+	}
+	pair, err := detect.ParsePairMode(o.Pair)
+	if err != nil {
+		return fmt.Errorf("eval: --pair: %w", err)
 	}
 	labels, err := eval.LoadDir(o.Labels)
 	if err != nil {
@@ -87,7 +93,7 @@ func Eval(ctx context.Context, o EvalOptions) error {
 		return err
 	}
 	defer det.Close()
-	rep, err := eval.Run(ctx, labels, eval.Options{Clips: o.Clips, FPS: o.FPS, Detector: det, Regions: o.Regions})
+	rep, err := eval.Run(ctx, labels, eval.Options{Clips: o.Clips, FPS: o.FPS, Detector: det, Regions: o.Regions, Pair: pair})
 	if err != nil {
 		return err
 	}
@@ -99,6 +105,12 @@ func Eval(ctx context.Context, o EvalOptions) error {
 	fmt.Fprintf(o.Out, "Detector: YOLOX-Nano 416, detections scoring %.2f or more\n", o.MinScore)
 	if o.Regions {
 		fmt.Fprintln(o.Out, "Frames with local motion searched on its regions (2×2 mosaics); their objects: the region detections and the tracks outside the regions")
+	}
+	if pair != detect.PairOff {
+		fmt.Fprintf(o.Out, "Whole frames two to a model run (%s), each in half the canvas; clips analysed at the same time, like cameras\n", pair)
+	}
+	if st := rep.Mosaic; st != nil {
+		fmt.Fprintf(o.Out, "Mosaic: %d canvases run, %d regions and %d whole frames on them\n", st.Runs, st.Tiles, st.Frames)
 	}
 	return rep.WriteText(o.Out)
 }

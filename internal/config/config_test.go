@@ -69,6 +69,7 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--admin-password", "short"}, want: "admin-password"},
 		{args: []string{"--export.keep", "720h"}, want: "export.keep"},
 		{args: []string{"--cases.keep-days", "0"}, want: "cases.keep-days"},
+		{args: []string{"--analytics.pair-frames", "on"}, want: "analytics.pair-frames"},
 		{env: map[string]string{"MATTHAN_CASES_KEEP_DAYS": "3651"}, want: "cases.keep-days"},
 		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
 		{args: []string{"--ward.authority", " "}, want: "ward.authority"},

@@ -355,17 +355,32 @@ func TestMosaicYOLOX(t *testing.T) {
 	}
 }
 
-// BenchmarkMosaicCut is the cost of cutting one region into its tile.
+// BenchmarkMosaicCut is the cost of cutting one region into its tile, and
+// a whole 640×360 frame into half a canvas (Pair).
 func BenchmarkMosaicCut(b *testing.B) {
 	m := NewMosaic(&squareFinder{}, MosaicOptions{})
 	f := grey("cam", 640, 360)
-	r := analytics.Box{X1: 100, Y1: 50, X2: 400, Y2: 350}
-	for b.Loop() {
-		t, err := m.cut(f, r)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.tileBuffers.Put(t.bgr)
+	for _, bc := range []struct {
+		name string
+		r    analytics.Box
+		wide bool
+	}{
+		{"region", analytics.Box{X1: 100, Y1: 50, X2: 400, Y2: 350}, false},
+		{"frame", analytics.Box{X2: 640, Y2: 360}, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				t, err := m.cut(f, bc.r, bc.wide)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if bc.wide {
+					m.halfBuffers.Put(t.bgr)
+				} else {
+					m.tileBuffers.Put(t.bgr)
+				}
+			}
+		})
 	}
 }
 

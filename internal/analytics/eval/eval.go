@@ -14,6 +14,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"matthan"
@@ -49,7 +50,14 @@ type Options struct {
 	// objects the pipeline keeps from its full-frame passes): what the
 	// pipeline knows of that frame.
 	Regions bool
-	Log     *slog.Logger
+	// Pair puts whole frames two to a model run, one in each half of the
+	// canvas (detect.MosaicOptions.Pair), as a node with
+	// analytics.pair-frames does. With pairing on, the clips run at the
+	// same time, like cameras, so a frame's partner is another clip's
+	// frame; a labelled frame the pipeline did not search is measured
+	// through the same mosaic.
+	Pair detect.PairMode
+	Log  *slog.Logger
 }
 
 // Report is the outcome of an evaluation.
@@ -61,6 +69,9 @@ type Report struct {
 	Riders  RiderCounts   `json:"riders"`
 	Rules   []RuleCounts  `json:"rules"`
 	Clips   []ClipReport  `json:"clips"`
+	// Mosaic counts the canvases run (Options.Regions or Pair): regions
+	// and whole frames on them.
+	Mosaic *detect.MosaicStats `json:"mosaic,omitempty"`
 }
 
 // ClassCounts are one class's results, with precision and recall (null
@@ -137,13 +148,37 @@ func Run(ctx context.Context, labels []*Labels, o Options) (*Report, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	rep := &Report{FPS: o.FPS, IoU: o.IoU}
+	var mosaic *detect.Mosaic
+	if o.Regions || o.Pair != detect.PairOff {
+		mosaic = detect.NewMosaic(o.Detector, detect.MosaicOptions{Pair: o.Pair})
+	}
+	crs := make([]*ClipReport, len(labels))
+	clss := make([]map[analytics.Class]*Counts, len(labels))
+	errs := make([]error, len(labels))
+	if o.Pair != detect.PairOff { // at once, like cameras: frames pair across clips
+		var wg sync.WaitGroup
+		for i, l := range labels {
+			wg.Go(func() { crs[i], clss[i], errs[i] = runClip(ctx, l, o, mosaic) })
+		}
+		wg.Wait()
+	} else {
+		for i, l := range labels {
+			if crs[i], clss[i], errs[i] = runClip(ctx, l, o, mosaic); errs[i] != nil {
+				break
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if mosaic != nil {
+		st := mosaic.Stats()
+		rep.Mosaic = &st
+	}
 	classes := map[analytics.Class]*Counts{}
 	rulesAll := map[matthan.EventType]*RuleCounts{}
-	for _, l := range labels {
-		cr, cls, err := runClip(ctx, l, o)
-		if err != nil {
-			return nil, err
-		}
+	for i := range labels {
+		cr, cls := crs[i], clss[i]
 		rep.Frames += cr.Frames
 		rep.Riders.add(cr.Riders)
 		for c, n := range cls {
@@ -227,6 +262,8 @@ type regionRecorder struct {
 
 func (r *regionRecorder) MaxRegionSide(w, h int) int { return r.rd.MaxRegionSide(w, h) }
 
+func (r *regionRecorder) MaxRegions() int { return r.rd.MaxRegions() }
+
 func (r *regionRecorder) DetectRegions(ctx context.Context, f *analytics.Frame, regions []analytics.Box) ([]analytics.Detection, error) {
 	out, err := r.rd.DetectRegions(ctx, f, regions)
 	if err == nil {
@@ -268,17 +305,24 @@ func evalStart() time.Time { return time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC
 
 // runClip runs the whole pipeline, with a camera's default settings (and
 // its tamper check) but no helmet model, over one clip
-// at o.FPS and measures its labelled frames.
-func runClip(ctx context.Context, l *Labels, o Options) (*ClipReport, map[analytics.Class]*Counts, error) {
+// at o.FPS and measures its labelled frames. mosaic, over o.Detector, is
+// set when o.Regions or o.Pair is.
+func runClip(ctx context.Context, l *Labels, o Options, mosaic *detect.Mosaic) (*ClipReport, map[analytics.Class]*Counts, error) {
 	cr := &ClipReport{Clip: l.Clip, Expected: l.Events, Fired: map[matthan.EventType]int{}}
 	classes := map[analytics.Class]*Counts{}
 	seen := map[string]bool{} // event IDs: one situation is one event, however often updated
 	rec := &recorder{det: o.Detector}
 	var det analytics.Detector = rec
-	if o.Regions {
-		mosaic := detect.NewMosaic(o.Detector, detect.MosaicOptions{})
+	whole := o.Detector // what measures a frame the pipeline did not search
+	switch {
+	case o.Regions:
 		rr := &regionRecorder{recorder: recorder{det: mosaic}, rd: mosaic}
 		rec, det = &rr.recorder, rr
+	case o.Pair != detect.PairOff:
+		rec.det = mosaic // whole frames only: not a RegionDetector
+	}
+	if o.Pair != detect.PairOff {
+		whole = mosaic
 	}
 	cfg := pipeline.Config{CameraID: "eval"}
 	pipeline.DefaultSettings().Apply(&cfg) // a whole-picture zone: three riders, crowd
@@ -318,7 +362,7 @@ func runClip(ctx context.Context, l *Labels, o Options) (*ClipReport, map[analyt
 		}
 		if rec.frame != f { // the pipeline skipped the detector here
 			cr.Gated++
-			out, err := o.Detector.Detect(ctx, []*analytics.Frame{f})
+			out, err := whole.Detect(ctx, []*analytics.Frame{f})
 			if err != nil {
 				return err
 			}

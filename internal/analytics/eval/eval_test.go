@@ -226,3 +226,37 @@ func TestRegionsCarPark(t *testing.T) {
 		t.Errorf("cars %+v, want the one the whole-frame pipeline finds", cars)
 	}
 }
+
+// TestPairClips: with Options.Pair the clips run at the same time and
+// their whole frames share model runs (two to a canvas), and the report
+// still measures every labelled frame of each clip.
+func TestPairClips(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "testdata", "labels")
+	var labels []*Labels
+	for _, name := range []string{"highway_960x540.json", "pedestrians_concourse_720p.json"} {
+		l, err := LoadLabels(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels = append(labels, l)
+	}
+	yolox, err := detect.NewYOLOX(detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer yolox.Close()
+	rep, err := Run(t.Context(), labels, Options{Clips: filepath.Join("..", "..", "..", "testdata", "clips"), Detector: yolox, Pair: detect.PairAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Mosaic
+	if st == nil || st.Frames == 0 || st.Runs >= st.Frames || st.Tiles != 0 {
+		t.Fatalf("mosaic %+v: want whole frames paired on fewer canvases, no regions", st)
+	}
+	if len(rep.Clips) != 2 || rep.Clips[0].Clip != labels[0].Clip || rep.Frames != len(labels[0].Frames)+len(labels[1].Frames) {
+		t.Errorf("clips %d, labelled frames %d: want both clips in order, every labelled frame", len(rep.Clips), rep.Frames)
+	}
+	if p := rep.Class(analytics.Person).Counts; p.TP == 0 {
+		t.Errorf("persons %+v: paired frames found none on the concourse", p)
+	}
+}

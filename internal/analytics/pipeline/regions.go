@@ -31,6 +31,7 @@ const (
 	regionOverlap = 96
 	// maxRegions is the most regions a frame is searched in: four tiles
 	// cost one model run, the price of the whole frame, which sees more.
+	// A detector that pairs whole frames says fewer (MaxRegions).
 	maxRegions = 3
 )
 
@@ -40,9 +41,9 @@ const (
 // becomes one square (at least regionMinSide and maxSide/2) or, when larger than
 // maxSide, squares of maxSide overlapping by regionOverlap so an object cut
 // by one square's side is whole in its neighbour. It returns false when
-// the whole frame is the better search: no boxes, or more than maxRegions
+// the whole frame is the better search: no boxes, or more than limit
 // squares.
-func planRegions(boxes []analytics.Box, w, h, maxSide int) ([]analytics.Box, bool) {
+func planRegions(boxes []analytics.Box, w, h, maxSide, limit int) ([]analytics.Box, bool) {
 	if len(boxes) == 0 || w <= 0 || h <= 0 || maxSide <= regionOverlap {
 		return nil, false
 	}
@@ -77,7 +78,7 @@ func planRegions(boxes []analytics.Box, w, h, maxSide int) ([]analytics.Box, boo
 			continue
 		}
 		xs, ys := cover(r.X1, r.X2, maxSide), cover(r.Y1, r.Y2, maxSide)
-		if len(regions)+len(xs)*len(ys) > maxRegions {
+		if len(regions)+len(xs)*len(ys) > limit {
 			return nil, false
 		}
 		for _, y := range ys {
@@ -86,7 +87,7 @@ func planRegions(boxes []analytics.Box, w, h, maxSide int) ([]analytics.Box, boo
 			}
 		}
 	}
-	if len(regions) > maxRegions {
+	if len(regions) > limit {
 		return nil, false
 	}
 	slices.SortFunc(regions, func(a, b analytics.Box) int {
@@ -135,7 +136,8 @@ func square(b analytics.Box, side float32, w, h int) analytics.Box {
 // whole-frame search.
 func (c *Camera) detect(ctx context.Context, f *analytics.Frame, m motion.Result, full bool) (dets []analytics.Detection, regions []analytics.Box, err error) {
 	if rd, ok := c.deps.Detector.(analytics.RegionDetector); ok && !full && !m.Widespread {
-		if regions, ok := planRegions(m.Boxes, f.Width, f.Height, rd.MaxRegionSide(f.Width, f.Height)); ok {
+		limit := min(maxRegions, rd.MaxRegions())
+		if regions, ok := planRegions(m.Boxes, f.Width, f.Height, rd.MaxRegionSide(f.Width, f.Height), limit); ok {
 			dets, err := rd.DetectRegions(ctx, f, regions)
 			return dets, regions, err
 		}

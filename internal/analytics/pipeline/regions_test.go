@@ -33,7 +33,7 @@ func TestPlanRegions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := planRegions(tc.boxes, 640, 360, tc.maxSide)
+			got, ok := planRegions(tc.boxes, 640, 360, tc.maxSide, maxRegions)
 			if ok != (tc.want != nil) || len(got) != len(tc.want) {
 				t.Fatalf("got %v %v, want %v", got, ok, tc.want)
 			}
@@ -56,6 +56,14 @@ func TestPlanRegions(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A detector that pairs whole frames takes at most two regions: three
+	// cost more than the frame's half canvas.
+	if got, ok := planRegions([]analytics.Box{box(100, 100, 460, 200)}, 640, 360, 320, 2); ok {
+		t.Errorf("three squares under a limit of two: %v, want the whole frame", got)
+	}
+	if got, ok := planRegions([]analytics.Box{box(20, 20, 40, 60), box(560, 280, 580, 320)}, 640, 360, 320, 2); !ok || len(got) != 2 {
+		t.Errorf("two squares under a limit of two: %v %v, want both", got, ok)
 	}
 }
 
@@ -97,6 +105,8 @@ func (d *sceneDetector) Detect(_ context.Context, frames []*analytics.Frame) ([]
 }
 
 func (d *sceneDetector) MaxRegionSide(w, h int) int { return 320 }
+
+func (d *sceneDetector) MaxRegions() int { return 3 }
 
 func (d *sceneDetector) DetectRegions(_ context.Context, f *analytics.Frame, regions []analytics.Box) ([]analytics.Detection, error) {
 	d.mu.Lock()
