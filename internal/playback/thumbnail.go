@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"time"
+
+	"matthan/internal/childproc"
 
 	"matthan"
 )
@@ -54,9 +55,7 @@ func Thumbnail(ctx context.Context, index matthan.RecordingIndex, dir, cameraID 
 		bin = "ffmpeg"
 	}
 	cmd := exec.CommandContext(ctx, bin, thumbnailArgs(opt.Width)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
+	childproc.Own(cmd)
 	cmd.Stdin = clip.NewReader()
 	var out limitedBuffer
 	var stderr bytes.Buffer

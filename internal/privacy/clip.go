@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"matthan"
+	"matthan/internal/childproc"
 	"matthan/internal/media"
 )
 
@@ -100,7 +101,7 @@ func MaskClip(ctx context.Context, src, dst string, masks []matthan.PrivacyMask,
 		"-fps_mode", "passthrough",
 		"-c:a", "copy", "-movflags", "+faststart", "-f", format, dst}
 	cmd := exec.CommandContext(ctx, ffmpeg, args...)
-	setProcAttr(cmd)
+	childproc.Own(cmd)
 	stderr := &tailBuffer{max: 4096}
 	cmd.Stderr = stderr
 	if err := cmd.Run(); err != nil {
@@ -125,7 +126,7 @@ func probe(ctx context.Context, ffprobe, path string) (clipInfo, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries",
 		"stream=codec_type,codec_name,width,height", "-of", "json", path)
-	setProcAttr(cmd)
+	childproc.Own(cmd)
 	stderr := &tailBuffer{max: 4096}
 	cmd.Stderr = stderr
 	out, err := cmd.Output()

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"matthan/internal/childproc"
+
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
@@ -76,7 +78,7 @@ func runCmd(t testing.TB, timeout time.Duration, name string, args ...string) (s
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	setProcessGroup(cmd)
+	childproc.Own(cmd)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"matthan/internal/childproc"
+
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
@@ -278,7 +280,7 @@ func encodeArgs(src, outDir string, seconds float64) []string {
 func probeSeconds(ctx context.Context, src string) (float64, error) {
 	cmd := exec.CommandContext(ctx, "ffprobe", "-v", "error",
 		"-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", src)
-	setProcessGroup(cmd)
+	childproc.Own(cmd)
 	out, err := cmd.Output()
 	if err != nil {
 		return 0, fmt.Errorf("ffprobe %s: %w", filepath.Base(src), err)
@@ -294,7 +296,7 @@ func probeSeconds(ctx context.Context, src string) (float64, error) {
 // cancellation) and reports its stderr on failure.
 func runTool(ctx context.Context, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
-	setProcessGroup(cmd)
+	childproc.Own(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

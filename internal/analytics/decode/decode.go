@@ -30,6 +30,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 
 	"matthan/internal/analytics"
+	"matthan/internal/childproc"
 	"matthan/internal/media"
 )
 
@@ -270,7 +271,7 @@ func (d *Decoder) start(ctx context.Context, desc *media.Desc) (*proc, error) {
 
 	pctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(pctx, d.cfg.FFmpeg, args...)
-	setProcAttr(cmd)
+	childproc.Own(cmd)
 	p := &proc{desc: desc, track: tr, cancel: cancel, done: make(chan struct{}), w: w, h: h}
 	cmd.Stderr = &p.stderr
 	stdin, err := cmd.StdinPipe()

@@ -13,10 +13,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"matthan/internal/analytics"
+	"matthan/internal/childproc"
 )
 
 // Options say which frames to read.
@@ -81,9 +81,7 @@ func Read(ctx context.Context, path string, o Options, fn func(*analytics.Frame)
 	args = append(args, "-i", path, "-map", "0:v:0", "-vf", "fps="+strconv.FormatFloat(o.FPS, 'f', -1, 64),
 		"-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1")
 	cmd := exec.CommandContext(ctx, "ffmpeg", args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
+	childproc.Own(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
