@@ -16,7 +16,7 @@ import (
 // (only) play back that footage (only), until the owner revokes it, and
 // the owner sees every step.
 func TestAccessRequests(t *testing.T) {
-	e := newPlaybackEnv(t)
+	e := newPlaybackEnv(t, func(d *Deps) { d.Events = d.Store.(matthan.EventStore) })
 	ctx := t.Context()
 	as := e.addContributors("nha-co-ba", "tiem-vang")
 	cam, err := e.db.Camera(ctx, "cam-1")
@@ -28,8 +28,23 @@ func TestAccessRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := e.segs[0].Start, e.segs[1].End
+	ev := &matthan.AnalyticsEvent{ID: "ev-1", Type: matthan.EventLoitering, CameraID: "cam-1", Start: from.Add(time.Second), End: from.Add(2 * time.Second)}
+	if err := e.db.AddAnalyticsEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	eventIDs := func(user string) []string {
+		t.Helper()
+		var ids []string
+		for _, v := range decode[[]eventView](t, e.do("GET", "/api/events", user, nil)) {
+			ids = append(ids, v.ID)
+		}
+		return ids
+	}
 	clip := "/api/cameras/cam-1/clip.mp4?" + rng(from.Add(time.Second), to.Add(-time.Second))
 
+	if ids := eventIDs("officer"); len(ids) != 0 {
+		t.Errorf("an on-request camera's event shown before any grant: %v", ids)
+	}
 	refused := expectError(t, e.get(clip, "officer", nil), http.StatusForbidden, matthan.EFORBIDDEN)
 	if !strings.Contains(refused.MessageVI, "chỉ chia sẻ khi có yêu cầu") {
 		t.Fatalf("refusal says %q", refused.MessageVI)
@@ -88,6 +103,9 @@ func TestAccessRequests(t *testing.T) {
 	wider := "/api/cameras/cam-1/clip.mp4?" + rng(from.Add(-time.Minute), to)
 	expectError(t, e.get(wider, "officer", nil), http.StatusForbidden, matthan.EFORBIDDEN)
 	expectError(t, e.get(clip, "admin", nil), http.StatusForbidden, matthan.EFORBIDDEN)
+	if ids, other := eventIDs("officer"), eventIDs("admin"); !slices.Equal(ids, []string{"ev-1"}) || len(other) != 0 {
+		t.Errorf("events after the grant: the officer sees %v, the admin %v", ids, other)
+	}
 	if list := decode[[]accessRequestView](t, e.do("GET", "/api/access-requests?mine=true", "officer", nil)); len(list) != 1 || list[0].Note == "" {
 		t.Fatalf("the officer's requests %+v", list)
 	}

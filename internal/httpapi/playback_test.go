@@ -30,12 +30,15 @@ type playbackEnv struct {
 	segs []*matthan.Segment
 }
 
-func newPlaybackEnv(t *testing.T) *playbackEnv {
+func newPlaybackEnv(t *testing.T, edits ...func(*Deps)) *playbackEnv {
 	t.Helper()
 	dir := t.TempDir()
 	e := newEnvWith(t, func(d *Deps) {
 		d.Recordings = d.Store.(matthan.RecordingIndex) // the same SQLite database
 		d.RecordingsDir = dir
+		for _, edit := range edits {
+			edit(d)
+		}
 	})
 	pe := &playbackEnv{env: e, dir: dir}
 	if r := e.do("POST", "/api/cameras", "admin", cameraBody("cam-1")); r.status != http.StatusCreated {

@@ -52,19 +52,30 @@ func (s *Server) playbackShared(r *http.Request, id string, from, to time.Time) 
 }
 
 // granted reports whether the owner of an on-request camera granted the
-// signed-in user a request that covers footage of [from, to]. Paused or
-// revoked sharing ends every grant: the owner's last word wins.
+// signed-in user a request that covers footage of [from, to].
 func (s *Server) granted(r *http.Request, c *matthan.Camera, from, to time.Time) bool {
+	return s.covers(s.grants(r, c), from, to)
+}
+
+// grants returns the requests for camera c that its owner granted the
+// signed-in user; none unless c is shared on request and active: paused
+// or revoked sharing ends every grant, the owner's last word wins.
+func (s *Server) grants(r *http.Request, c *matthan.Camera) []*matthan.AccessRequest {
 	u := userOf(r)
 	if u == nil || c.Sharing.Mode != matthan.ShareOnRequest || !c.Active() || s.deps.AccessRequests == nil {
-		return false
+		return nil
 	}
 	list, err := s.deps.AccessRequests.AccessRequests(r.Context(), matthan.AccessRequestFilter{
 		CameraID: c.ID, Requester: u.Name, Status: matthan.RequestGranted})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "access requests not read", "camera", c.ID, "err", err)
-		return false
+		return nil
 	}
+	return list
+}
+
+// covers reports whether one of grants covers footage of [from, to] now.
+func (s *Server) covers(grants []*matthan.AccessRequest, from, to time.Time) bool {
 	now := s.now()
-	return slices.ContainsFunc(list, func(a *matthan.AccessRequest) bool { return a.Covers(from, to, now) })
+	return slices.ContainsFunc(grants, func(a *matthan.AccessRequest) bool { return a.Covers(from, to, now) })
 }
