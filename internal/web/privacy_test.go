@@ -107,6 +107,12 @@ func TestPrivacyAndRequestsInBrowser(t *testing.T) {
 	if txt := eval(`document.querySelector('#my-req article').textContent`); !strings.Contains(txt, "Mất trộm xe máy trước chợ") || !strings.Contains(txt, "officer") {
 		t.Errorf("the request as the owner sees it: %q", txt)
 	}
+	// The access log says what was asked for, in Vietnam time, and why.
+	wait(`document.querySelector('#my-log tr[data-action="access.request"]') !== null`)
+	want := matthan.FormatLocal(wall0) + " – " + matthan.FormatLocal(segs[1].End) + " · Mất trộm xe máy trước chợ"
+	if got := eval(`document.querySelector('#my-log tr[data-action="access.request"]').cells[4].textContent`); got != want {
+		t.Errorf("the request in the access log: %q, want %q", got, want)
+	}
 	testutil.Screenshot(t, bctx, "portal-request", testutil.FullPage)
 	click(`#my-req article button[data-answer="grant"]`)
 	wait(`document.querySelector('#my-req article[data-status="granted"] button[data-answer="revoke"]') !== null`)

@@ -119,7 +119,13 @@ function detailText(e) {
     if (kv.paused === 'true') parts.push(tr('my.paused'));
     return parts.join(' · ');
   }
-  return e.detail || '';
+  if (e.action.startsWith('access.')) {
+    // "request=3 from=… to=… reason="…"": the footage asked for and why.
+    const m = /from=(\S+) to=(\S+) reason="((?:[^"\\]|\\.)*)"/.exec(e.detail || '');
+    if (m) return `${fmtLocal(new Date(m[1]))} – ${fmtLocal(new Date(m[2]))} · ${m[3].replace(/\\(.)/g, '$1')}`;
+  }
+  // Other details name times in UTC (RFC 3339): shown in Vietnam time.
+  return (e.detail || '').replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, (t) => fmtLocal(new Date(t)));
 }
 
 // cameraNames are the contributor's cameras by ID, from the filter's list.
