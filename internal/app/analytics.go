@@ -45,7 +45,7 @@ func openAnalytics(cfg config.Config, store *sqlite.DB, n *Node, log *slog.Logge
 		pair, _ := detect.ParsePairMode(cfg.Analytics.PairFrames) // checked by config: off otherwise
 		det = detect.NewMosaic(yolox, detect.MosaicOptions{Pair: pair})
 	}
-	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS, Settings: cameraSettings(store, log)}
+	mc := pipeline.ManagerConfig{FPS: cfg.Analytics.FPS, Settings: cameraSettings(store, log), MainDecoders: cfg.Analytics.MainDecoders}
 	if det != nil {
 		if hc, err := helmet.NewClassifier(helmet.Options{}); err != nil {
 			log.Warn("analytics: no helmet classifier; riders without a helmet are not checked", "reason", err)

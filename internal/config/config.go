@@ -76,6 +76,7 @@ type Analytics struct {
 	MQTT          string  // broker, e.g. tcp://127.0.0.1:1883; "" for none
 	KeepDays      int     // days an event nobody reviewed is kept; reviewed ones stay
 	PairFrames    string  // whole frames two to a model run: off, always, busy (detect.PairMode)
+	MainDecoders  int     // main-stream decoders for riders' heads at once; 0: one per core
 }
 
 // Live tunes live video in browsers (internal/live).
@@ -174,6 +175,7 @@ var options = []option{
 	{"analytics.keep-days", "365", "days an analytics event nobody reviewed is kept, with its snapshot (reviewed events are labels and stay)", func(c *Config) any { return &c.Analytics.KeepDays }},
 	{"analytics.mqtt", "", "MQTT broker for events, e.g. tcp://127.0.0.1:1883 (topics matthan/CAMERA/TYPE)", func(c *Config) any { return &c.Analytics.MQTT }},
 	{"analytics.pair-frames", "off", "run the detector on whole frames two cameras at a time, each in half of its 416 px input: off, always (1.5 to 1.9 times the frames per core on busy streets, but each frame seen 11 % smaller: motorcycle recall 0.59 to 0.54 on average on the shipped clips), or busy (only when no detector session is free, so a node with spare time loses nothing); docs/performance.md", func(c *Config) any { return &c.Analytics.PairFrames }},
+	{"analytics.main-decoders", "0", "most main-stream decoders running at once on the node, for riders' heads too small in the analysed sub-stream (each ~10 % of a core); a rider finding none free is judged on a later frame; 0: one per CPU core", func(c *Config) any { return &c.Analytics.MainDecoders }},
 	{"ward.name", "Phường An Bình", "the ward's name, on documents and the public transparency page", func(c *Config) any { return &c.Ward.Name }},
 	{"ward.authority", "UBND PHƯỜNG AN BÌNH", "the body that issues the ward's documents, at their top left (e.g. UBND PHƯỜNG … or CÔNG AN PHƯỜNG …)", func(c *Config) any { return &c.Ward.Authority }},
 	{"ward.city", "TP. Cần Thơ", "the place written in a document's date line (\"TP. Cần Thơ, ngày 27 tháng 11 năm 2026\")", func(c *Config) any { return &c.Ward.City }},
@@ -428,6 +430,9 @@ func (c *Config) Validate() error {
 	}
 	if p := c.Analytics.PairFrames; p != "" && p != "off" && p != "always" && p != "busy" { // "": off
 		bad("analytics.pair-frames", "must be off, always or busy, got %q", p)
+	}
+	if c.Analytics.MainDecoders < 0 {
+		bad("analytics.main-decoders", "must be 0 (one per core) or more, got %d", c.Analytics.MainDecoders)
 	}
 	if c.Analytics.KeepDays < 1 {
 		bad("analytics.keep-days", "must be at least 1, got %d", c.Analytics.KeepDays)

@@ -70,6 +70,7 @@ func TestBadInputNamesTheOption(t *testing.T) {
 		{args: []string{"--export.keep", "720h"}, want: "export.keep"},
 		{args: []string{"--cases.keep-days", "0"}, want: "cases.keep-days"},
 		{args: []string{"--analytics.pair-frames", "on"}, want: "analytics.pair-frames"},
+		{args: []string{"--analytics.main-decoders", "-1"}, want: "analytics.main-decoders"},
 		{env: map[string]string{"MATTHAN_CASES_KEEP_DAYS": "3651"}, want: "cases.keep-days"},
 		{args: []string{"--rtsp", ":8080"}, want: "must differ from http"},
 		{args: []string{"--ward.authority", " "}, want: "ward.authority"},

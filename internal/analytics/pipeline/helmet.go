@@ -93,6 +93,7 @@ func clip(b analytics.Box, w, h int) analytics.Box {
 type helmetStats struct {
 	crops, tooSmall int
 	fromMain        int // crops cut from the main stream
+	mainBusy        int // riders left unjudged: every main-stream decoder was taken
 	failed          bool
 }
 
@@ -128,7 +129,10 @@ func (h *helmetCheck) step(ctx context.Context, f *analytics.Frame, tracks []*tr
 				h.log.Debug("analytics: rider's head too small to judge a helmet", "track", p.ID, "head_px", helmet.HeadPx(box))
 				continue
 			}
-			h.main.want(ctx)
+			if !h.main.want(ctx) {
+				st.mainBusy++ // judged on a later frame, when a decoder is free
+				continue
+			}
 			h.pending = append(h.pending, pendingCrop{track: p.ID, box: box, at: f.At, w: f.Width, h: f.Height})
 			continue
 		}

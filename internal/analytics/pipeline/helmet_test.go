@@ -204,9 +204,10 @@ func TestNoHelmetRealClassifier(t *testing.T) {
 type fakeMain struct {
 	frames map[time.Time]*analytics.Frame
 	wants  int
+	busy   bool // every decoder slot of the node is taken
 }
 
-func (m *fakeMain) want(context.Context) { m.wants++ }
+func (m *fakeMain) want(context.Context) bool { m.wants++; return !m.busy }
 func (m *fakeMain) nearest(at time.Time) *analytics.Frame {
 	return m.frames[at]
 }
@@ -277,6 +278,21 @@ func TestNoHelmetFromMainStream(t *testing.T) {
 		when, tracks := at(0)
 		if _, st := h.step(t.Context(), sub(when), tracks); st.tooSmall != 1 || st.crops != 0 || len(model.batches) != 0 {
 			t.Fatalf("stats %+v, batches %v", st, model.batches)
+		}
+	})
+	t.Run("every main-stream decoder taken", func(t *testing.T) {
+		model := &redIsBare{}
+		main := &fakeMain{frames: map[time.Time]*analytics.Frame{}, busy: true}
+		h := newHelmetCheck("cam-001", model, slog.New(slog.DiscardHandler))
+		h.main = main
+		when, tracks := at(0)
+		if _, st := h.step(t.Context(), sub(when), tracks); st.mainBusy != 1 || st.tooSmall != 0 || st.crops != 0 || len(h.pending) != 0 {
+			t.Fatalf("stats %+v, pending %d: want the rider left for a later frame", st, len(h.pending))
+		}
+		main.busy = false // a slot is free: the rider waits for the main stream
+		when, tracks = at(1)
+		if _, st := h.step(t.Context(), sub(when), tracks); st.mainBusy != 0 || len(h.pending) != 1 {
+			t.Fatalf("stats %+v, pending %d after a slot freed", st, len(h.pending))
 		}
 	})
 	t.Run("main stream never has the moment", func(t *testing.T) {

@@ -16,8 +16,9 @@ import (
 // helmet.MinHeadPx). Decoding a main stream costs several times the
 // sub-stream's, so it runs only while someone asks.
 type mainFrames interface {
-	// want asks for frames from now on for a while (mainIdle).
-	want(ctx context.Context)
+	// want asks for frames from now on for a while (mainIdle); false when
+	// the node's main-stream decoders are all taken (Deps.MainSlots).
+	want(ctx context.Context) bool
 	// nearest returns the kept frame closest to at, if one is within
 	// mainTolerance; nil otherwise (none decoded that far yet, or gone).
 	nearest(at time.Time) *analytics.Frame
@@ -47,6 +48,9 @@ type mainStream struct {
 	hub *media.Hub
 	cfg decode.Config
 	now func() time.Time
+	// slots bounds the decoders running on the node, a token each; nil:
+	// no bound.
+	slots chan struct{}
 
 	mu     sync.Mutex
 	frames []*analytics.Frame // by At, the last mainKeep
@@ -55,26 +59,39 @@ type mainStream struct {
 	done   chan struct{}
 }
 
-func newMainStream(hub *media.Hub, camera string, log *slog.Logger) *mainStream {
-	return &mainStream{hub: hub, now: time.Now,
+func newMainStream(hub *media.Hub, camera string, slots chan struct{}, log *slog.Logger) *mainStream {
+	return &mainStream{hub: hub, now: time.Now, slots: slots,
 		cfg: decode.Config{CameraID: camera, FPS: mainFPS, Width: mainWidth, Buffer: 8, Log: log}}
 }
 
-func (m *mainStream) want(ctx context.Context) {
+func (m *mainStream) want(ctx context.Context) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.wanted = m.now()
 	if m.cancel != nil {
-		return
+		m.wanted = m.now()
+		return true
 	}
+	if m.slots != nil {
+		select {
+		case m.slots <- struct{}{}:
+		default:
+			return false // every slot is taken: not this time
+		}
+	}
+	m.wanted = m.now()
 	ctx, cancel := context.WithCancel(ctx)
 	m.cancel, m.done = cancel, make(chan struct{})
 	go m.run(ctx, m.done)
+	return true
 }
 
-// run decodes until ctx ends or nobody wanted frames for mainIdle.
+// run decodes until ctx ends or nobody wanted frames for mainIdle, then
+// gives its slot back.
 func (m *mainStream) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
+	if m.slots != nil {
+		defer func() { <-m.slots }()
+	}
 	dec := decode.New(m.hub, m.cfg)
 	decoded := make(chan struct{})
 	go func() {

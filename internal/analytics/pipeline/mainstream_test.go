@@ -17,7 +17,7 @@ func TestMainStreamOnDemand(t *testing.T) {
 	wall0 := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
 	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 3, Width: 1280, Height: 720}, wall0)
 	hub := media.NewHub()
-	m := newMainStream(hub, "cam-1", slog.New(slog.DiscardHandler))
+	m := newMainStream(hub, "cam-1", nil, slog.New(slog.DiscardHandler))
 	var mu sync.Mutex
 	clock := time.Now()
 	m.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
@@ -26,7 +26,9 @@ func TestMainStreamOnDemand(t *testing.T) {
 	if m.running() || hub.Subscribers() != 0 {
 		t.Fatal("decoding before anyone asked")
 	}
-	m.want(t.Context())
+	if !m.want(t.Context()) {
+		t.Fatal("want refused with no bound on decoders")
+	}
 	waitUntil(t, "the decoder's subscription", func() bool { return hub.Subscribers() == 1 })
 	for _, u := range clip.Units {
 		hub.WriteUnit(u)
@@ -56,6 +58,40 @@ func TestMainStreamOnDemand(t *testing.T) {
 	waitUntil(t, "the idle stop", func() bool { return !m.running() && hub.Subscribers() == 0 })
 	if m.nearest(last) != nil {
 		t.Error("frames kept after the stop")
+	}
+}
+
+// TestMainStreamSlots: the node's main-stream decoders are bounded; a
+// camera that finds every slot taken is refused, and gets one when
+// another camera's decoder stops.
+func TestMainStreamSlots(t *testing.T) {
+	slots := make(chan struct{}, 1)
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	a := newMainStream(media.NewHub(), "cam-a", slots, slog.New(slog.DiscardHandler))
+	b := newMainStream(media.NewHub(), "cam-b", slots, slog.New(slog.DiscardHandler))
+	a.now, b.now = now, now
+	t.Cleanup(a.close)
+	t.Cleanup(b.close)
+
+	if !a.want(t.Context()) || !a.want(t.Context()) {
+		t.Fatal("the first camera was refused the free slot")
+	}
+	if b.want(t.Context()) || b.running() {
+		t.Fatal("a second decoder started beyond the bound")
+	}
+	// Nobody asks a for mainIdle: its decoder stops and frees the slot.
+	mu.Lock()
+	clock = clock.Add(mainIdle + time.Second)
+	mu.Unlock()
+	waitUntil(t, "the first decoder's idle stop", func() bool { return !a.running() })
+	waitUntil(t, "the slot to be free", func() bool { return len(slots) == 0 })
+	if !b.want(t.Context()) || !b.running() {
+		t.Fatal("the second camera did not get the freed slot")
+	}
+	if a.want(t.Context()) {
+		t.Fatal("the first camera took a slot the second holds")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +32,10 @@ type ManagerConfig struct {
 	Settings func(cameraID string) Settings
 	// Helmet judges riders' heads; nil turns the no-helmet rule off.
 	Helmet helmet.Model
+	// MainDecoders bounds the main-stream decoders (for riders' heads too
+	// small in the sub-stream) running at once on the node; 0: one per
+	// CPU core.
+	MainDecoders int
 }
 
 // Manager runs a pipeline for every enabled camera, on its sub-stream (the
@@ -42,6 +47,8 @@ type Manager struct {
 	det  analytics.Detector // nil: motion only
 	sink *events.Sink       // nil: events are dropped
 	log  *slog.Logger
+
+	mainSlots chan struct{} // Deps.MainSlots, shared by every camera
 
 	mu      sync.Mutex
 	ctx     context.Context // Run's; nil before and after
@@ -59,7 +66,12 @@ func NewManager(cfg ManagerConfig, cams matthan.Store, hubs Hubs, det analytics.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{cfg: cfg, cams: cams, hubs: hubs, det: det, sink: sink, log: log, running: map[string]*running{}}
+	n := cfg.MainDecoders
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	return &Manager{cfg: cfg, cams: cams, hubs: hubs, det: det, sink: sink, log: log, running: map[string]*running{},
+		mainSlots: make(chan struct{}, n)}
 }
 
 // Run analyses every enabled camera until ctx ends.
@@ -141,7 +153,7 @@ func (m *Manager) runCamera(ctx context.Context, r *running, id string, role mat
 		case <-time.After(time.Second):
 		}
 	}
-	deps := Deps{Hub: hub, Detector: m.det, Helmet: m.cfg.Helmet, Log: log}
+	deps := Deps{Hub: hub, Detector: m.det, Helmet: m.cfg.Helmet, MainSlots: m.mainSlots, Log: log}
 	if role == matthan.StreamSub {
 		deps.Main = m.hubs.Hub(id, matthan.StreamMain) // for heads too small in the sub-stream
 	}
@@ -204,6 +216,7 @@ func (m *Manager) WriteMetrics(w io.Writer) error {
 		{"matthan_analytics_helmet_crops_total", "Riders' heads classified for the no-helmet rule.", func(s Stats) uint64 { return s.HelmetCrops }},
 		{"matthan_analytics_helmet_main_total", "Of those, heads cut from the main stream (too small in the analysed one).", func(s Stats) uint64 { return s.HelmetFromMain }},
 		{"matthan_analytics_helmet_too_small_total", "Riders whose heads were too small to judge.", func(s Stats) uint64 { return s.HelmetTooSmall }},
+		{"matthan_analytics_helmet_main_busy_total", "Riders left for a later frame: every main-stream decoder of the node was taken (analytics.main-decoders).", func(s Stats) uint64 { return s.HelmetMainBusy }},
 	} {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", metric.name, metric.help, metric.name)
 		for _, id := range ids {

@@ -45,6 +45,10 @@ type Deps struct {
 	// whose heads are too small in the sub-stream are judged on it, decoded
 	// only while there are such riders. nil: no other stream.
 	Main *media.Hub
+	// MainSlots bounds the main-stream decoders running at once on the
+	// node, a token each (each costs ~10 % of a core); a rider that finds
+	// none free waits for a later frame. nil: no bound.
+	MainSlots chan struct{}
 	// Detector finds objects; nil analyses motion only (a node without the
 	// ONNX Runtime library keeps working). When it is an
 	// analytics.RegionDetector too (detect.Mosaic), frames with a little
@@ -103,10 +107,13 @@ type Stats struct {
 	Errors           uint64
 	// HelmetCrops are riders' crops classified, HelmetFromMain those of
 	// them cut from the main stream; HelmetTooSmall are riders whose head
-	// was too small to judge (with no main stream, or even there).
+	// was too small to judge (with no main stream, or even there), and
+	// HelmetMainBusy those left for a later frame because every
+	// main-stream decoder of the node was taken.
 	HelmetCrops    uint64
 	HelmetFromMain uint64
 	HelmetTooSmall uint64
+	HelmetMainBusy uint64
 }
 
 // New checks cfg and returns the camera's pipeline.
@@ -136,7 +143,7 @@ func New(cfg Config, deps Deps) (*Camera, error) {
 	if deps.Helmet != nil {
 		c.helmet = newHelmetCheck(cfg.CameraID, deps.Helmet, c.log)
 		if deps.Main != nil && deps.Main != deps.Hub {
-			c.helmet.main = newMainStream(deps.Main, cfg.CameraID, log)
+			c.helmet.main = newMainStream(deps.Main, cfg.CameraID, deps.MainSlots, log)
 		}
 	}
 	return c, nil
@@ -233,6 +240,7 @@ func (c *Camera) Step(ctx context.Context, f *analytics.Frame) *Result {
 			s.HelmetCrops += uint64(st.crops)
 			s.HelmetTooSmall += uint64(st.tooSmall)
 			s.HelmetFromMain += uint64(st.fromMain)
+			s.HelmetMainBusy += uint64(st.mainBusy)
 			if st.failed {
 				s.Errors++
 			}
