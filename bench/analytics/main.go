@@ -56,6 +56,7 @@ type options struct {
 	simTimeout   time.Duration
 	modes        []string // inproc modes run, in this order in odd rounds
 	pairFrames   string   // node: --analytics.pair-frames
+	mainDecoders int      // node: --analytics.main-decoders
 }
 
 type bench struct {
@@ -92,6 +93,7 @@ func main() {
 	flag.IntVar(&o.repeat, "repeat", 3, "inproc: rounds of each mode; medians reported")
 	flag.StringVar(&modes, "modes", strings.Join(allModes, ","), "inproc: modes run, comma-separated")
 	flag.StringVar(&o.pairFrames, "pair-frames", "off", "node: its --analytics.pair-frames (off, always, busy: whole frames two to a model run)")
+	flag.IntVar(&o.mainDecoders, "main-decoders", 0, "node: its --analytics.main-decoders (main-stream decoders at once for riders' heads; 0: one per core)")
 	flag.StringVar(&nodes, "nodes", "4,8,16", "node: camera counts, one node run each")
 	flag.Float64Var(&o.fps, "fps", 5, "node: --analytics.fps")
 	flag.DurationVar(&o.warmup, "warmup", 10*time.Second, "node: settling time after every stream and decoder runs")

@@ -151,6 +151,8 @@ type nodeResult struct {
 	DetectedFPS float64 `json:"detected_fps"`
 	RegionFPS   float64 `json:"region_detected_fps"`
 	PairFrames  string  `json:"pair_frames"`
+	// MainDecoders is the node's --analytics.main-decoders (0: one per core).
+	MainDecoders int `json:"main_decoders"`
 }
 
 // streamFigures are a stream's counters on /metrics.
@@ -204,7 +206,7 @@ func readStreams(ctx context.Context, client *http.Client, url string) (map[stri
 
 // runNode measures one `matthan serve` analysing and recording n cameras.
 func (b *bench) runNode(ctx context.Context, n int) (nodeResult, error) {
-	res := nodeResult{Cameras: n, PairFrames: b.o.pairFrames}
+	res := nodeResult{Cameras: n, PairFrames: b.o.pairFrames, MainDecoders: b.o.mainDecoders}
 	data, err := os.MkdirTemp(b.o.dir, fmt.Sprintf("bench-analytics-N%d-", n))
 	if err != nil {
 		return res, err
@@ -218,7 +220,8 @@ func (b *bench) runNode(ctx context.Context, n int) (nodeResult, error) {
 		return res, err
 	}
 	args := []string{"serve", "--data", data, "--ingest.transport", "tcp", "--log-level", "warn",
-		"--analytics.enabled=true", "--analytics.fps", fmt.Sprint(b.o.fps), "--analytics.pair-frames", b.o.pairFrames}
+		"--analytics.enabled=true", "--analytics.fps", fmt.Sprint(b.o.fps), "--analytics.pair-frames", b.o.pairFrames,
+		"--analytics.main-decoders", fmt.Sprint(b.o.mainDecoders)}
 	node, httpAddr, err := benchproc.StartServe(&b.procs, b.o.matthan, args, log)
 	if err != nil {
 		return res, err
