@@ -63,6 +63,7 @@ const (
 	GapDiskFull    GapReason = "disk_full"    // no space left, or the floor of free space reached
 	GapDiskError   GapReason = "disk_error"   // writing failed (read-only, I/O error)
 	GapNodeStopped GapReason = "node_stopped" // the node was not running
+	GapOverload    GapReason = "overload"     // the node was too busy: the recorder fell behind and skipped to a keyframe
 )
 
 // Gap is a stretch of time a stream was not recorded, with its reason.

@@ -68,6 +68,8 @@ func gapReasonText(r matthan.GapReason) (en, vi string) {
 		return "Writing to the disk failed", "Lỗi ghi ổ đĩa"
 	case matthan.GapNodeStopped:
 		return "The node was not running", "Nút không hoạt động"
+	case matthan.GapOverload:
+		return "The node was too busy to record everything", "Máy chủ quá tải, không ghi kịp"
 	}
 	return string(r), "Lý do: " + string(r)
 }

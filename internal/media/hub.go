@@ -86,6 +86,7 @@ type Subscription struct {
 	hub     *Hub
 	ch      chan *Unit
 	waitKey bool // guarded by hub.mu
+	skipped bool // guarded by hub.mu: waitKey because units were skipped
 	skips   atomic.Uint64
 	dropped atomic.Uint64
 }
@@ -119,13 +120,18 @@ func (s *Subscription) offer(u *Unit) {
 			}
 			return
 		}
-		s.waitKey = false
+		if s.skipped { // the subscriber learns where its hole is
+			cp := *u
+			cp.AfterSkip = true
+			u = &cp
+		}
 	}
 	select {
 	case s.ch <- u:
+		s.waitKey, s.skipped = false, false
 	default:
 		// Queue full: skip to the next keyframe; the rest of this GOP is useless.
-		s.waitKey = true
+		s.waitKey, s.skipped = true, true
 		s.skips.Add(1)
 		s.dropped.Add(1)
 		s.hub.skips.Add(1)

@@ -69,6 +69,10 @@ type Unit struct {
 	// Data holds NAL units without start codes (video), access units (AAC)
 	// or samples (G711).
 	Data [][]byte
+	// AfterSkip marks, for one subscriber only (a copy of the unit), the
+	// first unit it gets after the hub skipped units it fell behind on: a
+	// hole lies just before it.
+	AfterSkip bool
 }
 
 // IsVideo reports whether u belongs to a video track.

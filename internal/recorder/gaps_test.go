@@ -205,3 +205,58 @@ func inOwnNamespace(t *testing.T) {
 		t.Fatalf("%s did not pass in its user namespace", t.Name())
 	}
 }
+
+// TestFellBehind: a recorder that cannot keep up with its stream (here:
+// 8 s of video published at once into a queue of 8 units) is skipped by
+// the hub to a later keyframe; it ends its segment where the samples end
+// and stores the hole as an overload gap, so that the timeline has no
+// silent hole and every file stays whole.
+func TestFellBehind(t *testing.T) {
+	e := newEnv(t, "")
+	e.addCamera("cam-1", true)
+	_, stop := e.start(Config{SegmentDuration: 2 * time.Second, Queue: 8})
+	wall0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 8}, wall0)
+	h := e.subscribed("cam-1", 1)
+	publish(h, clip, 0, 0) // far faster than the recorder takes it
+	// The stream goes on at a camera's pace; its next keyframe tells the
+	// recorder where the hole is.
+	for _, u := range clip.Units {
+		cp := *u
+		cp.PTS += 8 * time.Second
+		cp.Wall = cp.Wall.Add(8 * time.Second)
+		h.WriteUnit(&cp)
+		time.Sleep(2 * time.Millisecond)
+	}
+	waitFor(t, "the overload gap", func() bool {
+		for _, g := range e.gaps("cam-1") {
+			if g.Reason == matthan.GapOverload {
+				return true
+			}
+		}
+		return false
+	})
+	stop()
+
+	segs := e.segments("cam-1")
+	verifySegments(t, e.dir, segs)
+	var overload []*matthan.Gap
+	for _, g := range e.gaps("cam-1") {
+		if g.Reason == matthan.GapOverload {
+			overload = append(overload, g)
+		}
+	}
+	if len(overload) == 0 || len(segs) < 2 || !strings.Contains(overload[0].Detail, "fell behind") {
+		t.Fatalf("segments %d, overload gaps %+v", len(segs), overload)
+	}
+	// Segments and the gap tile the timeline: none overlaps another.
+	g := overload[0]
+	for _, s := range segs {
+		if s.Start.Before(g.End) && g.Start.Before(s.End) {
+			t.Fatalf("segment %v–%v overlaps the gap %v–%v", s.Start, s.End, g.Start, g.End)
+		}
+	}
+	if !g.Start.Equal(segs[0].End) {
+		t.Errorf("the gap starts %v, the first segment ends %v", g.Start, segs[0].End)
+	}
+}

@@ -107,11 +107,36 @@ func (s *stream) run(ctx context.Context) {
 			s.finish(ctx, nil)
 			return
 		case u := <-sub.Units():
+			if u.AfterSkip {
+				s.skipped(ctx, u)
+			}
 			s.unit(ctx, u)
 			s.handled.Add(1)
 		case <-tick.C:
 			s.idle(ctx)
 		}
+	}
+}
+
+// skipped handles units the hub dropped because this recorder fell behind
+// (its queue was full: the node is overloaded): u, the first unit after
+// them, starts a GOP. The open segment ends where its samples end, and the
+// hole until u is stored as a gap, so that nothing is missing silently.
+func (s *stream) skipped(ctx context.Context, u *media.Unit) {
+	if s.seg != nil {
+		s.finish(ctx, nil)
+	}
+	from, to := s.lastEnd, s.wallOf(u, s.r.cfg.Clock.Now())
+	s.log.Warn("recorder: fell behind; the hub skipped to the next keyframe", "from", from, "to", to)
+	if from.IsZero() || !to.After(from) {
+		return // nothing recorded before it: no hole in the footage
+	}
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexTimeout)
+	defer cancel()
+	g := &matthan.Gap{CameraID: s.k.camera, Stream: s.k.role, Start: from.UTC(), End: to.UTC(), Reason: matthan.GapOverload,
+		Detail: "the recorder fell behind and was moved to the next keyframe"}
+	if err := s.r.index.AddGap(ictx, g); err != nil {
+		s.log.Error("recorder: cannot store gap", "reason", matthan.GapOverload, "err", err)
 	}
 }
 

@@ -255,6 +255,8 @@ func ReasonLabels(r matthan.GapReason) (vi, en string) {
 		return "Lỗi ghi ổ đĩa", "Disk error"
 	case matthan.GapNodeStopped:
 		return "Máy chủ không hoạt động", "Node not running"
+	case matthan.GapOverload:
+		return "Máy chủ quá tải", "Node overloaded"
 	}
 	return string(r), string(r)
 }

@@ -94,6 +94,7 @@ var playbackMessages = map[string][2]string{
 	"playback.gap.disk_full":    {"ổ đĩa đầy", "disk full"},
 	"playback.gap.disk_error":   {"lỗi ghi ổ đĩa", "disk write error"},
 	"playback.gap.node_stopped": {"máy chủ không chạy", "the node was not running"},
+	"playback.gap.overload":     {"máy chủ quá tải, không ghi kịp", "the node was too busy to record"},
 	"playback.gap.unknown":      {"không rõ lý do", "reason unknown"},
 }
 
