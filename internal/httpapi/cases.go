@@ -77,13 +77,19 @@ type caseInput struct {
 	KeepDays    int    `json:"keep_days"`
 }
 
-// caseOf reads the case of a route's {id}; an ID that cannot be one is 404.
-func (s *Server) caseOf(r *http.Request, cs *Cases) (*matthan.Case, error) {
+// caseOf reads the case of a route's {id}, with the case routes' deps; an
+// ID that cannot be one is 404.
+func (s *Server) caseOf(r *http.Request) (*Cases, *matthan.Case, error) {
+	cs, err := s.cases()
+	if err != nil {
+		return nil, nil, err
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, matthan.Errorf(matthan.ENOTFOUND, "No such case", "Không có vụ việc này")
+		return nil, nil, matthan.Errorf(matthan.ENOTFOUND, "No such case", "Không có vụ việc này")
 	}
-	return cs.Store.Case(r.Context(), id)
+	c, err := cs.Store.Case(r.Context(), id)
+	return cs, c, err
 }
 
 // auditCase audits a case action once per camera of the case's footage
@@ -157,11 +163,7 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request, _ *matt
 
 // handleGetCase answers GET /api/cases/{id}.
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, _ *matthan.User) error {
-	cs, err := s.cases()
-	if err != nil {
-		return err
-	}
-	c, err := s.caseOf(r, cs)
+	cs, c, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -202,11 +204,7 @@ type itemInput struct {
 // item). Footage and events lock their footage for the case; an event
 // locks its span ± matthan.EventLockMargin.
 func (s *Server) handleAddCaseItem(w http.ResponseWriter, r *http.Request, u *matthan.User) error {
-	cs, err := s.cases()
-	if err != nil {
-		return err
-	}
-	c, err := s.caseOf(r, cs)
+	cs, c, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -313,11 +311,7 @@ func readReason(w http.ResponseWriter, r *http.Request, required bool, en, vi st
 // body {"reason": "..."} (required): the item stays, marked removed, and
 // its footage lock is released.
 func (s *Server) handleRemoveCaseItem(w http.ResponseWriter, r *http.Request, u *matthan.User) error {
-	cs, err := s.cases()
-	if err != nil {
-		return err
-	}
-	c, err := s.caseOf(r, cs)
+	cs, c, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -355,11 +349,7 @@ func (s *Server) handleReopenCase(w http.ResponseWriter, r *http.Request, u *mat
 }
 
 func (s *Server) closeOrReopen(w http.ResponseWriter, r *http.Request, u *matthan.User, closing bool) error {
-	cs, err := s.cases()
-	if err != nil {
-		return err
-	}
-	c, err := s.caseOf(r, cs)
+	cs, c, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}
@@ -406,14 +396,10 @@ type caseExportInput struct {
 // export item on the case while it is open, and an entry in its log.
 // Each camera's sharing must allow playback of the range.
 func (s *Server) handleCaseExport(w http.ResponseWriter, r *http.Request, u *matthan.User) error {
-	cs, err := s.cases()
-	if err != nil {
-		return err
-	}
 	if s.deps.Exports == nil {
 		return errExportsOff()
 	}
-	c, err := s.caseOf(r, cs)
+	cs, c, err := s.caseOf(r)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,14 +42,7 @@ func (db *DB) AccessRequest(ctx context.Context, id int64) (*matthan.AccessReque
 }
 
 func (db *DB) accessRequest(ctx context.Context, q queryRower, id int64) (*matthan.AccessRequest, error) {
-	r, err := scanAccessRequest(q.QueryRowContext(ctx, `SELECT `+accessRequestColumns+` FROM access_requests WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, matthan.ErrAccessRequestNotFound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("access request %d: %w", id, err)
-	}
-	return r, nil
+	return byID(ctx, q, "access_requests", accessRequestColumns, id, scanAccessRequest, matthan.ErrAccessRequestNotFound, "access request")
 }
 
 // AccessRequests returns the requests f selects, newest first.

@@ -83,14 +83,7 @@ func (db *DB) Case(ctx context.Context, id int64) (*matthan.Case, error) {
 }
 
 func getCase(ctx context.Context, q queryRower, id int64) (*matthan.Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, matthan.ErrCaseNotFound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("case %d: %w", id, err)
-	}
-	return c, nil
+	return byID(ctx, q, "cases", caseColumns, id, scanCase, matthan.ErrCaseNotFound, "case")
 }
 
 // Cases returns the cases matching f, newest first.

@@ -179,6 +179,25 @@ func (c *conds) where() string {
 // scanner is a row to scan: *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
 
+// queryRower is a database or a transaction, for reads inside either.
+type queryRower interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// byID reads the row of table with id (columns, in scan's order); a
+// missing row is notFound(id), what names it in other errors.
+func byID[T any](ctx context.Context, q queryRower, table, columns string, id int64, scan func(scanner) (T, error),
+	notFound func(int64) error, what string) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM `+table+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound(id)
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	return v, nil
+}
+
 // scanAll reads every row with scan and closes rows; the slice is never nil.
 func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,19 +51,8 @@ func (db *DB) Reminder(ctx context.Context, id int64) (*matthan.Reminder, error)
 	return db.reminder(ctx, db.read, id)
 }
 
-type queryRower interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}
-
 func (db *DB) reminder(ctx context.Context, q queryRower, id int64) (*matthan.Reminder, error) {
-	r, err := scanReminder(q.QueryRowContext(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, matthan.ErrReminderNotFound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reminder %d: %w", id, err)
-	}
-	return r, nil
+	return byID(ctx, q, "reminders", reminderColumns, id, scanReminder, matthan.ErrReminderNotFound, "reminder")
 }
 
 // Reminders returns the reminders f selects, newest first.
