@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -456,24 +455,10 @@ func (s *Server) handleCaseExport(w http.ResponseWriter, r *http.Request, u *mat
 	if err := bad.err("The export request is not valid", "Yêu cầu trích xuất không hợp lệ"); err != nil {
 		return err
 	}
-	for _, id := range cams {
-		if err := s.playbackShared(r, id, from, to); err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
-			return err // an unknown camera is export's to report, with the others
-		}
-	}
-	res, err := export.Export(r.Context(), *s.deps.Exports, export.Request{
-		CameraIDs: cams, Stream: in.Stream, From: from, To: to,
-		User: u.Name, Reason: reason, Case: c.Number, Remote: remoteHost(r),
-	})
+	res, v, err := s.exportShared(r, u, export.Request{CameraIDs: cams, Stream: in.Stream, From: from, To: to,
+		Reason: reason, Case: c.Number})
 	if err != nil {
 		return err
-	}
-	m := res.Manifest
-	st := export.Stored{ID: res.ID, File: filepath.Base(res.Path), Size: res.Size, SHA256: res.SHA256,
-		CreatedAt: m.CreatedAt.UTC, KeepUntil: res.KeepUntil, ExportedBy: m.ExportedBy, Reason: m.Reason,
-		Case: m.Case, From: m.Range.From.UTC, To: m.Range.To.UTC}
-	for _, cam := range m.Cameras {
-		st.Cameras = append(st.Cameras, cam.ID)
 	}
 	// In Vietnamese, as the rest of the case's log (internal/sqlite).
 	detail := fmt.Sprintf("gói %s; sha256 %s; camera %s; thời gian: %s; lý do: %s", res.ID, res.SHA256,
@@ -483,27 +468,15 @@ func (s *Server) handleCaseExport(w http.ResponseWriter, r *http.Request, u *mat
 		Action: matthan.CaseActionExport, Detail: detail}); err != nil {
 		return err
 	}
-	var itemID int64
 	if c.Status == matthan.CaseOpen {
 		it := &matthan.CaseItem{CaseID: c.ID, Kind: matthan.CaseItemExport, ExportID: res.ID, Text: reason,
 			AddedBy: u.Name, AddedAt: s.now().UTC()}
 		if err := cs.Store.AddCaseItem(r.Context(), it); err != nil {
 			return err
 		}
-		itemID = it.ID
+		v.ItemID = it.ID
 	}
 	s.auditCase(r, u, "case.export", c, cams, detail)
-	warnings := res.Warnings
-	if warnings == nil {
-		warnings = []string{}
-	}
-	v := struct {
-		exportView
-		ItemID    int64    `json:"item_id,omitempty"`
-		NodeID    string   `json:"node_id"`
-		PublicKey string   `json:"public_key"`
-		Warnings  []string `json:"warnings"`
-	}{viewExport(st), itemID, m.Node.ID, m.Node.PublicKey, warnings}
 	w.Header().Set("Location", v.Download)
 	s.writeJSON(w, r, http.StatusCreated, v)
 	return nil

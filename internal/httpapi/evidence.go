@@ -347,17 +347,38 @@ func (s *Server) handleCreateExport(w http.ResponseWriter, r *http.Request, u *m
 	if err := bad.err("The export request is not valid", "Yêu cầu trích xuất không hợp lệ"); err != nil {
 		return err
 	}
-	for _, id := range in.Cameras {
-		if err := s.playbackShared(r, id, from, to); err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
-			return err // an unknown camera is export's to report, with the others
-		}
-	}
-	res, err := export.Export(r.Context(), *s.deps.Exports, export.Request{
-		CameraIDs: in.Cameras, Stream: in.Stream, From: from, To: to,
-		User: u.Name, Reason: reason, Case: kase, Remote: remoteHost(r),
-	})
+	_, v, err := s.exportShared(r, u, export.Request{CameraIDs: in.Cameras, Stream: in.Stream, From: from, To: to,
+		Reason: reason, Case: kase})
 	if err != nil {
 		return err
+	}
+	w.Header().Set("Location", v.Download)
+	s.writeJSON(w, r, http.StatusCreated, v)
+	return nil
+}
+
+// createdView is a package just made, as the export routes answer.
+type createdView struct {
+	exportView
+	ItemID    int64    `json:"item_id,omitempty"` // a case's export item
+	NodeID    string   `json:"node_id"`
+	PublicKey string   `json:"public_key"` // base64 Ed25519, for `matthan verify --key`
+	Warnings  []string `json:"warnings"`
+}
+
+// exportShared makes the package req asks for, as u from r, once each
+// camera's sharing allows playback of the range (an unknown camera is
+// export's to report, with the others).
+func (s *Server) exportShared(r *http.Request, u *matthan.User, req export.Request) (*export.Result, createdView, error) {
+	for _, id := range req.CameraIDs {
+		if err := s.playbackShared(r, id, req.From, req.To); err != nil && matthan.ErrorCode(err) != matthan.ENOTFOUND {
+			return nil, createdView{}, err
+		}
+	}
+	req.User, req.Remote = u.Name, remoteHost(r)
+	res, err := export.Export(r.Context(), *s.deps.Exports, req)
+	if err != nil {
+		return nil, createdView{}, err
 	}
 	m := res.Manifest
 	st := export.Stored{ID: res.ID, File: filepath.Base(res.Path), Size: res.Size, SHA256: res.SHA256,
@@ -366,19 +387,11 @@ func (s *Server) handleCreateExport(w http.ResponseWriter, r *http.Request, u *m
 	for _, c := range m.Cameras {
 		st.Cameras = append(st.Cameras, c.ID)
 	}
-	warnings := res.Warnings
-	if warnings == nil {
-		warnings = []string{}
+	v := createdView{exportView: viewExport(st), NodeID: m.Node.ID, PublicKey: m.Node.PublicKey, Warnings: res.Warnings}
+	if v.Warnings == nil {
+		v.Warnings = []string{}
 	}
-	v := struct {
-		exportView
-		NodeID    string   `json:"node_id"`
-		PublicKey string   `json:"public_key"` // base64 Ed25519, for `matthan verify --key`
-		Warnings  []string `json:"warnings"`
-	}{viewExport(st), m.Node.ID, m.Node.PublicKey, warnings}
-	w.Header().Set("Location", v.Download)
-	s.writeJSON(w, r, http.StatusCreated, v)
-	return nil
+	return res, v, nil
 }
 
 // handleListExports answers GET /api/exports: the packages kept on the
