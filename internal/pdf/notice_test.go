@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,18 +94,7 @@ func TestReminderNotice(t *testing.T) {
 
 	// The first page as an image: a document with ink, and the snapshot's
 	// colours in it.
-	dir := t.TempDir()
-	if out, err := exec.Command("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v %s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "page.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := firstPage(t, path)
 	ink, top, _ := inkOf(img)
 	if ink < 0.01 || ink > 0.35 {
 		t.Errorf("%.3f of the page is ink: blank or black", ink)
@@ -132,8 +120,9 @@ func TestReminderNotice(t *testing.T) {
 		t.Errorf("the snapshot is not on the page: %d blue and %d orange pixels", blue, orange)
 	}
 	if shots := os.Getenv("MATTHAN_SCREENSHOTS"); shots != "" {
-		os.WriteFile(filepath.Join(shots, "reminder-notice.png"), data, 0o644)
-		exec.Command("pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", "-singlefile", path, filepath.Join(shots, "reminder-notice-2")).Run()
+		for page, name := range map[string]string{"1": "reminder-notice", "2": "reminder-notice-2"} {
+			exec.Command("pdftoppm", "-png", "-r", "60", "-f", page, "-l", page, "-singlefile", path, filepath.Join(shots, name)).Run()
+		}
 	}
 }
 
