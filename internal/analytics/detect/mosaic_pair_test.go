@@ -325,15 +325,21 @@ func TestMosaicPairBusy(t *testing.T) {
 
 	m.sessions <- struct{}{} // the only session is busy
 	var wg sync.WaitGroup
+	started := make(chan struct{}, 2)
 	for _, id := range []string{"a", "b"} {
 		wg.Go(func() {
+			started <- struct{}{}
 			got, err := m.Detect(t.Context(), []*analytics.Frame{grey(id, 640, 360, sq)})
 			if err != nil || len(got[0]) != 1 || !near(got[0][0].Box, sq, 3) {
 				t.Errorf("busy %s: %v %v, want its person at %v", id, got, err, sq)
 			}
 		})
 	}
-	time.Sleep(30 * time.Millisecond)
+	// Both calls are on their way (a loaded machine may take long to start
+	// a goroutine); then they need only a few steps to reach the canvas.
+	<-started
+	<-started
+	time.Sleep(100 * time.Millisecond)
 	<-m.sessions // the session frees: the canvas runs
 	wg.Wait()
 	if st := m.Stats(); st.Frames != 2 {

@@ -39,8 +39,10 @@ func (s *squareFinder) Detect(ctx context.Context, frames []*analytics.Frame) ([
 		for q := range 4 {
 			ox, oy := (q%2)*half, (q/2)*half
 			b := analytics.Box{X1: math.MaxFloat32, Y1: math.MaxFloat32}
-			for y := oy; y < oy+half; y++ {
-				for x := ox; x < ox+half; x++ {
+			// Bounded by the frame, so that a frame that is not a square
+			// canvas fails a test's checks rather than panicking.
+			for y := oy; y < min(oy+half, f.Height); y++ {
+				for x := ox; x < min(ox+half, f.Width); x++ {
 					p := f.BGR[(y*f.Width+x)*3:]
 					if p[2] > 127 && p[0] < 64 && p[1] < 64 {
 						b = analytics.Box{X1: min(b.X1, float32(x)), Y1: min(b.Y1, float32(y)),
