@@ -35,11 +35,17 @@ func withRecordings(dir string) envOption {
 }
 
 // recordCam001 stores recordings of cam-001 in dir and e's index: 15 s of
-// real H.264 in 5-second segments from wall0 (two hours ago), a 10-minute
+// real H.264 in 5-second segments from wall0 (two hours ago, on one Vietnam day), a 10-minute
 // gap (camera offline, stored with its reason), then 5 s more.
 func recordCam001(t *testing.T, e *env, dir string) (wall0 time.Time, segs []*matthan.Segment) {
 	t.Helper()
 	wall0 = time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	// The recording (about 10.5 minutes) stays on one day in Vietnam, the
+	// day the page shows: a run near midnight there starts it earlier.
+	if end := wall0.Add(15 * time.Minute).In(matthan.Vietnam); end.Day() != wall0.In(matthan.Vietnam).Day() {
+		midnight := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, matthan.Vietnam)
+		wall0 = midnight.Add(-20 * time.Minute)
+	}
 	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 20}, wall0)
 	segs = playbacktest.Record(t, dir, e.db, playbacktest.Recording{CameraID: "cam-001", Clip: clip, Wall0: wall0,
 		Segment: 5 * time.Second, GapAfter: map[int]time.Duration{2: 10 * time.Minute}})
