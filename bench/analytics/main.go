@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ type options struct {
 	modes        []string // inproc modes run, in this order in odd rounds
 	pairFrames   string   // node: --analytics.pair-frames
 	mainDecoders int      // node: --analytics.main-decoders
+	cpuProfile   string   // inproc: a CPU profile of the whole in-process part
 }
 
 type bench struct {
@@ -100,6 +102,7 @@ func main() {
 	flag.DurationVar(&o.window, "window", 20*time.Second, "node: measured window")
 	flag.DurationVar(&o.readyTimeout, "ready-timeout", 90*time.Second, "node: how long streams and decoders may take to start")
 	flag.DurationVar(&o.simTimeout, "sim-timeout", 10*time.Minute, "how long the simulator may take to start (the first run converts clips)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "inproc: write a CPU profile of the in-process part to this file")
 	flag.Parse()
 	var err error
 	if o.nodes, err = parseCounts(nodes); err != nil {
@@ -188,6 +191,17 @@ func (b *bench) inproc(ctx context.Context, rep *report) error {
 		return err
 	}
 	defer closeAll()
+	if b.o.cpuProfile != "" {
+		f, err := os.Create(b.o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for round := range b.o.repeat {
 		order := slices.Clone(b.o.modes)
 		if round%2 == 1 {

@@ -2,11 +2,15 @@
 // second for analytics: a supervised ffmpeg subprocess is fed Annex-B from
 // the stream's hub and writes BGR24 frames back.
 //
-// ffmpeg decodes every frame (a P-frame needs the ones before it anyway) and
-// Go keeps one every 1/FPS of media time: the raw H.264/H.265 demuxer knows
-// no timestamps, so ffmpeg's fps filter would pick frames by a made-up clock,
-// while Go knows each unit's PTS and wall time. Dropping in Go costs only the
-// colour conversion and pipe copy of the dropped frames (see Stats).
+// ffmpeg decodes every frame (a P-frame needs the ones before it anyway) but
+// converts and writes back only every Kth, K = the camera's frame rate ÷ FPS
+// rounded down (a 10 fps sub-stream: 2; 25 fps: 5): moving raw pictures
+// through the pipe costs more than decoding a quiet street's. ffmpeg's
+// select filter counts frames, not time (the raw H.264/H.265 demuxer knows
+// no timestamps), so Go measures the frame rate from the units' PTS, picks
+// K, and matches the Kth units to the frames that come back; it then keeps
+// one frame every 1/FPS of media time by each unit's PTS and wall time. A
+// camera that changes its frame rate gets a new ffmpeg at its next keyframe.
 //
 // Nothing here can slow recording: the hub never waits for a subscriber,
 // and a decoder that falls behind is moved to the next keyframe by the hub.
@@ -22,6 +26,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,11 +97,12 @@ type Stats struct {
 	CPU           time.Duration
 	UnitsWritten  uint64 // access units fed to ffmpeg
 	HubSkips      uint64 // times the hub moved us to the next keyframe
-	Decoded       uint64 // frames out of ffmpeg
+	Decoded       uint64 // frames out of ffmpeg (every KeepEvery-th unit)
 	Dropped       uint64 // decoded but not kept (over the rate)
 	Delivered     uint64 // frames sent to Frames()
 	Lost          uint64 // kept but dropped because the consumer was slow
 	Width, Height int    // of the frames delivered now
+	KeepEvery     int    // ffmpeg writes back every KeepEvery-th frame it decodes; 0 before the first start
 	LastError     string // why the last ffmpeg ended, "" if none did
 }
 
@@ -112,6 +118,7 @@ type Decoder struct {
 	cpuDone   time.Duration // CPU of the children that exited
 	lastError string
 	w, h      int
+	keepEvery int
 
 	starts, restarts, units, skips    atomic.Uint64
 	decoded, dropped, delivered, lost atomic.Uint64
@@ -130,7 +137,7 @@ func (d *Decoder) Frames() <-chan *analytics.Frame { return d.out }
 // Stats returns the decoder's counters and its ffmpeg's CPU time so far.
 func (d *Decoder) Stats() Stats {
 	d.mu.Lock()
-	s := Stats{CameraID: d.cfg.CameraID, CPU: d.cpuDone, LastError: d.lastError, Width: d.w, Height: d.h}
+	s := Stats{CameraID: d.cfg.CameraID, CPU: d.cpuDone, LastError: d.lastError, Width: d.w, Height: d.h, KeepEvery: d.keepEvery}
 	if p := d.cur; p != nil {
 		s.Running, s.PID = true, p.pid
 		if cpu, err := processCPU(p.pid); err == nil {
@@ -157,6 +164,8 @@ func (d *Decoder) Run(ctx context.Context) error {
 		retryAt  time.Time
 		backoff  = d.cfg.MinBackoff
 		lastSkip uint64
+		rate     frameRate
+		held     []*media.Unit // a keyframe and what follows it, until the frame rate is known
 	)
 	stop := func() {
 		if p != nil {
@@ -196,31 +205,96 @@ func (d *Decoder) Run(ctx context.Context) error {
 			if v < 0 || u.Track != v {
 				continue
 			}
+			rate.add(u.PTS)
 			if p != nil && u.Desc != p.desc {
 				log.Info("decode: the stream's description changed; restarting ffmpeg")
 				stop()
 				retryAt = time.Time{}
 			}
+			if p != nil && u.Key {
+				if k, ok := rate.keepEvery(d.cfg.FPS); ok && k != p.every {
+					log.Info("decode: the camera's frame rate changed; restarting ffmpeg", "keep_every", k, "was", p.every)
+					stop()
+					retryAt = time.Time{}
+				}
+			}
 			if p == nil {
-				if !u.Key || time.Now().Before(retryAt) {
+				if len(held) > 0 && u.Desc != held[0].Desc {
+					held = held[:0]
+				}
+				if len(held) == 0 && (!u.Key || time.Now().Before(retryAt)) {
 					continue
 				}
-				np, err := d.start(ctx, u.Desc)
+				held = append(held, u)
+				every, ok := rate.keepEvery(d.cfg.FPS)
+				if !ok && len(held) < maxHeld {
+					continue
+				}
+				np, err := d.start(ctx, u.Desc, every)
 				if err != nil {
 					log.Warn("decode: cannot start ffmpeg", "err", err, "in", backoff)
 					d.setError(err)
 					retryAt = time.Now().Add(backoff)
 					backoff = min(backoff*2, d.cfg.MaxBackoff)
+					held = held[:0]
 					continue
 				}
 				p = np
+				for _, h := range held[:len(held)-1] {
+					d.write(p, h)
+				}
+				held = held[:0]
 			}
-			if err := p.write(u); err == nil {
-				d.units.Add(1)
-			}
-			// A write error means ffmpeg is ending: its done channel says why.
+			d.write(p, u)
 		}
 	}
+}
+
+// write feeds u to p. A write error means ffmpeg is ending: its done
+// channel says why.
+func (d *Decoder) write(p *proc, u *media.Unit) {
+	if err := p.write(u); err == nil {
+		d.units.Add(1)
+	}
+}
+
+// maxHeld bounds the units held after a keyframe while the frame rate is
+// measured; a stream whose rate cannot be told is decoded keeping every frame.
+const maxHeld = 4
+
+// frameRate measures a stream's frame interval from its units' PTS: the
+// median of the last few intervals, so a lost or late unit does not move it.
+type frameRate struct {
+	last     time.Duration
+	have     bool
+	interval [7]time.Duration
+	n        int // intervals seen, capped at len(interval)
+	next     int
+}
+
+func (r *frameRate) add(pts time.Duration) {
+	d := pts - r.last
+	r.last, r.have = pts, true
+	if d <= 0 || d > time.Second { // a new stream, a gap, or the same instant
+		return
+	}
+	r.interval[r.next] = d
+	r.next = (r.next + 1) % len(r.interval)
+	r.n = min(r.n+1, len(r.interval))
+}
+
+// keepEvery is K for keeping fps frames a second: the most frames that can be
+// skipped between two kept ones without going under fps (at least 1); ok is
+// false until two intervals are known.
+func (r *frameRate) keepEvery(fps float64) (int, bool) {
+	if r.n < 2 {
+		return 1, false
+	}
+	s := slices.Clone(r.interval[:r.n])
+	slices.Sort(s)
+	med := s[len(s)/2]
+	// A little over the ratio, so 25 fps → 5 at 5 fps despite rounding.
+	return max(1, int(float64(time.Second)/fps/float64(med)+0.05)), true
 }
 
 func (d *Decoder) setError(err error) {
@@ -243,8 +317,8 @@ func (d *Decoder) ended(p *proc) {
 	}
 }
 
-// start runs ffmpeg for desc's video track.
-func (d *Decoder) start(ctx context.Context, desc *media.Desc) (*proc, error) {
+// start runs ffmpeg for desc's video track, writing back every every-th frame.
+func (d *Decoder) start(ctx context.Context, desc *media.Desc, every int) (*proc, error) {
 	tr := desc.Tracks[desc.Video()]
 	sw, sh := tr.Width, tr.Height
 	if sw == 0 || sh == 0 {
@@ -264,15 +338,22 @@ func (d *Decoder) start(ctx context.Context, desc *media.Desc) (*proc, error) {
 		"-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0", "-threads", "1",
 		"-f", format, "-i", "pipe:0",
 		"-an", "-fps_mode", "passthrough"}
+	var filters []string
+	if every > 1 {
+		filters = append(filters, fmt.Sprintf(`select=not(mod(n\,%d))`, every)) // before scale: only kept frames are scaled
+	}
 	if w != sw || h != sh {
-		args = append(args, "-vf", fmt.Sprintf("scale=%d:%d:flags=bilinear", w, h))
+		filters = append(filters, fmt.Sprintf("scale=%d:%d:flags=bilinear", w, h))
+	}
+	if len(filters) > 0 {
+		args = append(args, "-vf", strings.Join(filters, ","))
 	}
 	args = append(args, "-f", "rawvideo", "-pix_fmt", "bgr24", "-flush_packets", "1", "pipe:1")
 
 	pctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(pctx, d.cfg.FFmpeg, args...)
 	childproc.Own(cmd)
-	p := &proc{desc: desc, track: tr, cancel: cancel, done: make(chan struct{}), w: w, h: h}
+	p := &proc{desc: desc, track: tr, cancel: cancel, done: make(chan struct{}), w: w, h: h, every: every}
 	cmd.Stderr = &p.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -291,7 +372,7 @@ func (d *Decoder) start(ctx context.Context, desc *media.Desc) (*proc, error) {
 	p.stdin, p.pid = stdin, cmd.Process.Pid
 	d.mu.Lock()
 	d.cur = p
-	d.w, d.h = w, h
+	d.w, d.h, d.keepEvery = w, h, every
 	d.mu.Unlock()
 	if d.starts.Add(1) > 1 {
 		d.restarts.Add(1)
@@ -411,6 +492,7 @@ type proc struct {
 	track  media.Track
 	pid    int
 	w, h   int
+	every  int // ffmpeg writes back frames 0, every, 2·every, …
 	stdin  io.WriteCloser
 	cancel context.CancelFunc
 	killed atomic.Bool
@@ -421,7 +503,8 @@ type proc struct {
 	err error
 	cpu time.Duration
 
-	buf []byte // Annex-B being written; only the Run goroutine uses it
+	buf     []byte // Annex-B being written; only the Run goroutine uses it
+	written int    // units written; only the Run goroutine uses it
 
 	mu      sync.Mutex
 	pending []source // units written and not yet matched to a frame
@@ -467,7 +550,10 @@ func (p *proc) write(u *media.Unit) error {
 	}
 	b = append(append(b, startCode...), aud...)
 	p.buf = b
-	p.push(source{pts: u.PTS, wall: u.Wall})
+	if p.written%p.every == 0 {
+		p.push(source{pts: u.PTS, wall: u.Wall}) // a frame will come back for it
+	}
+	p.written++
 	if _, err := p.stdin.Write(b); err != nil {
 		return fmt.Errorf("write to ffmpeg: %w", err)
 	}

@@ -69,10 +69,11 @@ func TestDecodeRealClip(t *testing.T) {
 			d := startDecoder(t, hub, Config{Width: tc.width})
 			f := &feeder{hub: hub, wall0: time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)}
 			f.play(t.Context(), c, c.desc, 0, 1, 1)
-			// ffmpeg holds back a frame or two (its pipeline, not the
-			// reorder: there are no B-frames), so of 30 units 28 or more
-			// come out at once.
-			frames := collect(d, 15, time.Second)
+			// ffmpeg writes back every 2nd of the 30 units (10 fps kept at
+			// 5) and holds back a frame or two (its pipeline, not the
+			// reorder: there are no B-frames), so 14 or 15 come out at once
+			// (within 3 s on a loaded machine).
+			frames := collect(d, 15, 3*time.Second)
 			if len(frames) < 14 {
 				t.Fatalf("%d frames from 3 s at 5 fps, want 14 or 15; stats %+v", len(frames), d.Stats())
 			}
@@ -86,7 +87,7 @@ func TestDecodeRealClip(t *testing.T) {
 				}
 			}
 			s := d.Stats()
-			if s.Decoded < 28 || s.Dropped+s.Delivered > s.Decoded || s.Delivered < uint64(len(frames)) ||
+			if s.KeepEvery != 2 || s.Decoded < 14 || s.Decoded > 15 || s.Dropped != 0 || s.Delivered < uint64(len(frames)) ||
 				s.UnitsWritten != 30 || s.Starts != 1 || !s.Running || s.CPU <= 0 {
 				t.Errorf("stats %+v", s)
 			}
@@ -155,6 +156,77 @@ func TestDecodeRestarts(t *testing.T) {
 	})
 	if s := d.Stats(); s.Restarts != 2 || s.Width != 480 {
 		t.Errorf("after the new description: %+v", s)
+	}
+}
+
+// TestDecodeFrameRateChange checks that a camera going from 10 to 25 fps
+// with the same stream description (the rate is not in it) gets a new
+// ffmpeg, once the new rate is measured, at a keyframe, that writes back
+// every 5th frame instead of every 2nd; frames stay about 200 ms of media
+// time apart across the change, each with its own unit's time.
+func TestDecodeFrameRateChange(t *testing.T) {
+	slow := realClip(t, media.H264, 320, 180, 10, 2)
+	fast := realClip(t, media.H264, 320, 180, 25, 2)
+	for _, u := range fast.units {
+		u.Desc = slow.desc
+	}
+	hub := media.NewHub()
+	d := startDecoder(t, hub, Config{})
+	f := &feeder{hub: hub, wall0: time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)}
+	pts := f.play(t.Context(), slow, slow.desc, 0, 1, 4)
+	f.play(t.Context(), fast, slow.desc, pts, 1, 4)
+	frames := collect(d, 19, 5*time.Second) // 4 s at 5 fps, less what ffmpeg holds back
+	if len(frames) < 18 {
+		t.Fatalf("%d frames from 4 s at 5 fps; stats %+v", len(frames), d.Stats())
+	}
+	// The first second at 25 fps is still decoded keeping every 2nd frame
+	// (the median interval needs a few units to move, then a keyframe):
+	// Go's grid takes the first frame at or after each 200 ms step. From
+	// the keyframe at 3 s on, ffmpeg's every 5th frame is on the grid.
+	for i, fr := range frames {
+		grid := time.Duration(i) * 200 * time.Millisecond
+		late := fr.PTS - grid
+		if late < 0 || late >= 80*time.Millisecond || (grid < 2*time.Second || grid >= 3*time.Second) && late != 0 ||
+			!fr.At.Equal(f.wall0.Add(fr.PTS)) {
+			t.Errorf("frame %d: PTS %v at %v, want %v or up to one 25 fps frame after it in the 3rd second", i, fr.PTS, fr.At, grid)
+		}
+	}
+	if s := d.Stats(); s.KeepEvery != 5 || s.Restarts != 1 || s.UnitsWritten != 70 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestKeepEvery(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		fps      float64
+		interval []time.Duration // between units
+		want     int
+		known    bool
+	}{
+		{5, nil, 1, false},
+		{5, []time.Duration{100 * ms}, 1, false},
+		{5, []time.Duration{100 * ms, 100 * ms}, 2, true},
+		{5, []time.Duration{40 * ms, 40 * ms, 40 * ms}, 5, true},
+		{5, []time.Duration{33366666, 33366666, 33366666}, 6, true}, // 29.97 fps: 200.2 ms apart, within the grid's tolerance
+		{5, []time.Duration{33333333, 33333334, 33333333}, 6, true}, // 30 fps
+		{5, []time.Duration{83333333, 83333333}, 2, true},           // 12 fps: every 2nd, 6 fps (Go keeps 5)
+		{5, []time.Duration{125 * ms, 125 * ms}, 1, true},           // 8 fps
+		{10, []time.Duration{100 * ms, 100 * ms}, 1, true},
+		{25, []time.Duration{40 * ms, 40 * ms}, 1, true},
+		// A late unit, a lost one, a gap and a restarted stream move nothing.
+		{5, []time.Duration{40 * ms, 55 * ms, 25 * ms, 80 * ms, 40 * ms, 3 * time.Second, -time.Hour, 40 * ms}, 5, true},
+	} {
+		var r frameRate
+		pts := time.Hour
+		r.add(pts)
+		for _, d := range tc.interval {
+			pts += d
+			r.add(pts)
+		}
+		if got, known := r.keepEvery(tc.fps); got != tc.want || known != tc.known {
+			t.Errorf("%v fps after %v: %d, %v; want %d, %v", tc.fps, tc.interval, got, known, tc.want, tc.known)
+		}
 	}
 }
 
