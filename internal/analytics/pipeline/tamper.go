@@ -90,6 +90,9 @@ type tamperCheck struct {
 	camera string
 
 	w, h, gw, gh int
+	sampleStep   int       // sampling step in the frame, both ways
+	cellX        []int     // grey column of each sampled frame column
+	perCell      []float32 // samples in each grey cell
 	grey, prev   []float32
 	thumb        []float64
 	recent       [][]float64 // the last sceneFrames thumbnails, oldest overwritten first
@@ -127,6 +130,20 @@ func (t *tamperCheck) reset(w, h int) {
 	t.w, t.h, t.gw, t.gh = w, h, max(1, w/s), max(1, h/s)
 	t.grey = make([]float32, t.gw*t.gh)
 	t.prev = make([]float32, t.gw*t.gh)
+	// Which cell each sample falls in depends only on the frame size:
+	// worked out once, not with a division per sample.
+	t.sampleStep = max(1, w/t.gw/2)
+	t.cellX = make([]int, 0, w/t.sampleStep+1)
+	for x := 0; x < w; x += t.sampleStep {
+		t.cellX = append(t.cellX, min(x*t.gw/w, t.gw-1))
+	}
+	t.perCell = make([]float32, t.gw*t.gh)
+	for y := 0; y < h; y += t.sampleStep {
+		gy := min(y*t.gh/h, t.gh-1)
+		for _, gx := range t.cellX {
+			t.perCell[gy*t.gw+gx]++
+		}
+	}
 	th := max(1, thumbWidth*t.gh/t.gw)
 	t.thumb = make([]float64, thumbWidth*th)
 	t.scene = make([]float64, thumbWidth*th)
@@ -137,21 +154,17 @@ func (t *tamperCheck) reset(w, h int) {
 func (t *tamperCheck) toGrey(f *analytics.Frame) {
 	t.grey, t.prev = t.prev, t.grey
 	clear(t.grey)
-	cnt := make([]float32, len(t.grey))
-	step := max(1, f.Width/t.gw/2)
-	for y := 0; y < f.Height; y += step {
-		gy := min(y*t.gh/f.Height, t.gh-1)
+	for y := 0; y < f.Height; y += t.sampleStep {
+		cells := t.grey[min(y*t.gh/f.Height, t.gh-1)*t.gw:]
 		row := f.BGR[y*f.Width*3 : (y+1)*f.Width*3]
-		for x := 0; x < f.Width; x += step {
-			p := row[x*3:]
-			i := gy*t.gw + min(x*t.gw/f.Width, t.gw-1)
+		for k, gx := range t.cellX {
+			p := row[k*t.sampleStep*3:]
 			// ITU-R 601 luma.
-			t.grey[i] += 0.114*float32(p[0]) + 0.587*float32(p[1]) + 0.299*float32(p[2])
-			cnt[i]++
+			cells[gx] += 0.114*float32(p[0]) + 0.587*float32(p[1]) + 0.299*float32(p[2])
 		}
 	}
 	for i := range t.grey {
-		t.grey[i] /= max(cnt[i], 1)
+		t.grey[i] /= max(t.perCell[i], 1)
 	}
 }
 
