@@ -59,6 +59,7 @@ type options struct {
 	pairFrames   string   // node: --analytics.pair-frames
 	mainDecoders int      // node: --analytics.main-decoders
 	cpuProfile   string   // inproc: a CPU profile of the whole in-process part
+	street       string   // node: what the simulated cameras show (streetBusy, streetQuiet)
 }
 
 type bench struct {
@@ -102,6 +103,7 @@ func main() {
 	flag.DurationVar(&o.window, "window", 20*time.Second, "node: measured window")
 	flag.DurationVar(&o.readyTimeout, "ready-timeout", 90*time.Second, "node: how long streams and decoders may take to start")
 	flag.DurationVar(&o.simTimeout, "sim-timeout", 10*time.Minute, "how long the simulator may take to start (the first run converts clips)")
+	flag.StringVar(&o.street, "street", streetBusy, "node: what the cameras show: busy (the shipped clips) or quiet (each clip's first picture held, with sensor noise)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "inproc: write a CPU profile of the in-process part to this file")
 	flag.Parse()
 	var err error
@@ -111,6 +113,10 @@ func main() {
 	}
 	if o.modes, err = parseModes(modes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-analytics: -modes:", err)
+		os.Exit(2)
+	}
+	if o.street != streetBusy && o.street != streetQuiet {
+		fmt.Fprintf(os.Stderr, "bench-analytics: -street: %q is neither busy nor quiet\n", o.street)
 		os.Exit(2)
 	}
 	if o.out == "" {
@@ -223,14 +229,21 @@ func (b *bench) inproc(ctx context.Context, rep *report) error {
 
 func (b *bench) node(ctx context.Context, rep *report) error {
 	most := slices.Max(b.o.nodes)
+	clips := b.o.clips
+	if b.o.street == streetQuiet {
+		var err error
+		if clips, err = quietClips(ctx, b.o.ffmpeg, b.o.clips, filepath.Join(os.TempDir(), "matthan-bench-quiet-clips")); err != nil {
+			return err
+		}
+	}
 	var err error
 	b.sim, b.simAddr, err = benchproc.StartSim(ctx, &b.procs, b.logs, benchproc.SimOptions{
-		Matthan: b.o.matthan, Cameras: most, Clips: b.o.clips, Cache: b.o.cache, Timeout: b.o.simTimeout})
+		Matthan: b.o.matthan, Cameras: most, Clips: clips, Cache: b.o.cache, Timeout: b.o.simTimeout})
 	if err != nil {
 		return err
 	}
 	for _, n := range b.o.nodes {
-		fmt.Printf("node: %d cameras analysed at %g fps and recorded (warm-up %s, window %s) …\n", n, b.o.fps, b.o.warmup, b.o.window)
+		fmt.Printf("node: %d cameras on a %s street analysed at %g fps and recorded (warm-up %s, window %s) …\n", n, b.o.street, b.o.fps, b.o.warmup, b.o.window)
 		r, err := b.runNode(ctx, n)
 		if err != nil {
 			return err
@@ -246,8 +259,8 @@ func nodeLine(r nodeResult) string {
 	if len(r.RecordShort) > 0 {
 		rec = "recording SHORT: " + strings.Join(r.RecordShort, "; ")
 	}
-	return fmt.Sprintf("node %.0f%% + decoders %.0f%% of a core (%d ffmpeg, %.1f frames/s/camera out), analysed %.2f frames/s/camera (detector on %.1f frames/s, %.1f of them on regions; pair-frames %s), sim %.0f%%, machine busy %.0f%%, load %s, lost %d, skips %d; %s",
-		r.NodeCPU, r.DecodeCPU, r.Decoders, r.DecodedFPS, r.AnalysedFPS, r.DetectedFPS, r.RegionFPS, r.PairFrames, r.SimCPU, r.MachineBusy, r.Load, r.Lost, r.Skips, rec)
+	return fmt.Sprintf("%s street: node %.0f%% + decoders %.0f%% of a core (%d ffmpeg, %.1f frames/s/camera out), analysed %.2f frames/s/camera (detector on %.1f frames/s, %.1f of them on regions; pair-frames %s), sim %.0f%%, machine busy %.0f%%, load %s, lost %d, skips %d; %s",
+		r.Street, r.NodeCPU, r.DecodeCPU, r.Decoders, r.DecodedFPS, r.AnalysedFPS, r.DetectedFPS, r.RegionFPS, r.PairFrames, r.SimCPU, r.MachineBusy, r.Load, r.Lost, r.Skips, rec)
 }
 
 // parseModes reads -modes: known modes, each once.

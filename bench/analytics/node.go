@@ -127,6 +127,7 @@ func takeSnapshot(node, simPID int) (nodeSnapshot, error) {
 // nodeResult is one node run of N cameras.
 type nodeResult struct {
 	Cameras int     `json:"cameras"`
+	Street  string  `json:"street"`
 	WindowS float64 `json:"window_s"`
 	// CPU as % of one core over the window.
 	NodeCPU     float64 `json:"node_cpu_percent"`     // matthan serve itself (ingest, recording, analysis)
@@ -206,7 +207,7 @@ func readStreams(ctx context.Context, client *http.Client, url string) (map[stri
 
 // runNode measures one `matthan serve` analysing and recording n cameras.
 func (b *bench) runNode(ctx context.Context, n int) (nodeResult, error) {
-	res := nodeResult{Cameras: n, PairFrames: b.o.pairFrames, MainDecoders: b.o.mainDecoders}
+	res := nodeResult{Cameras: n, Street: b.o.street, PairFrames: b.o.pairFrames, MainDecoders: b.o.mainDecoders}
 	data, err := os.MkdirTemp(b.o.dir, fmt.Sprintf("bench-analytics-N%d-", n))
 	if err != nil {
 		return res, err
