@@ -96,6 +96,7 @@ type tamperCheck struct {
 	grey, prev   []float32
 	thumb        []float64
 	recent       [][]float64 // the last sceneFrames thumbnails, oldest overwritten first
+	sorted       []float64   // per cell, its values in recent in order: sceneFrames slots a cell
 	next         int
 	scene        []float64 // their per-cell median
 	havePrev     bool
@@ -222,21 +223,32 @@ func (t *tamperCheck) measure() {
 }
 
 // updateScene adds the thumbnail to the recent ones and takes their
-// per-cell median: the background without the traffic crossing it.
+// per-cell median: the background without the traffic crossing it. Each
+// cell's values are kept in order, so a frame moves one value per cell
+// instead of sorting them all.
 func (t *tamperCheck) updateScene() {
-	if len(t.recent) < sceneFrames {
+	n := len(t.recent) // values in each cell before this frame
+	var old []float64  // the thumbnail that drops out, once there are sceneFrames
+	if n == sceneFrames {
+		old = t.recent[t.next]
+	} else if t.sorted == nil {
+		t.sorted = make([]float64, len(t.thumb)*sceneFrames)
+	}
+	for i, v := range t.thumb {
+		cell := t.sorted[i*sceneFrames : i*sceneFrames+n]
+		if old != nil {
+			j, _ := slices.BinarySearch(cell, old[i])
+			cell = slices.Delete(cell, j, j+1)
+		}
+		j, _ := slices.BinarySearch(cell, v)
+		cell = slices.Insert(cell, j, v) // in place: the cell has room
+		t.scene[i] = cell[len(cell)/2]
+	}
+	if old == nil {
 		t.recent = append(t.recent, slices.Clone(t.thumb))
 	} else {
-		copy(t.recent[t.next], t.thumb)
+		copy(old, t.thumb)
 		t.next = (t.next + 1) % sceneFrames
-	}
-	vals := make([]float64, len(t.recent))
-	for i := range t.scene {
-		for k, r := range t.recent {
-			vals[k] = r[i]
-		}
-		slices.Sort(vals)
-		t.scene[i] = vals[len(vals)/2]
 	}
 }
 
