@@ -116,13 +116,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 		Addr:         cfg.RTSP,
 		Registry:     n.Ingest,
 		Authenticate: n.authenticateViewer,
-		SharedLive: func(id string) bool {
+		LiveRefusal: func(id string) string {
 			c, err := store.Camera(context.Background(), id)
-			if err != nil {
-				return matthan.ErrorCode(err) == matthan.ENOTFOUND // the registry says 404 itself
+			switch {
+			case matthan.ErrorCode(err) == matthan.ENOTFOUND:
+				return "" // the registry says 404 itself
+			case err != nil:
+				return "the camera's settings cannot be read now"
 			}
-			ok, _, _ := c.Allows(matthan.AccessLive, time.Now())
-			return ok
+			return restreamRefusal(c, time.Now())
 		},
 		Audit: func(ctx context.Context, e *matthan.AuditEntry) {
 			if err := store.AddAudit(ctx, e); err != nil {
@@ -250,7 +252,7 @@ func (n *Node) cameraChanged(id string) {
 
 // endUnsharedLive ends the live sessions (browser and RTSP restream) of the
 // cameras (every camera when none are named) whose sharing does not allow
-// live view now.
+// live view now, and the restreams of cameras with privacy masks.
 func (n *Node) endUnsharedLive(ctx context.Context, ids ...string) {
 	var cams []*matthan.Camera
 	if len(ids) == 0 {
@@ -273,14 +275,29 @@ func (n *Node) endUnsharedLive(ctx context.Context, ids ...string) {
 	}
 	now := time.Now()
 	for _, c := range cams {
-		if ok, _, _ := c.Allows(matthan.AccessLive, now); ok {
-			continue
+		if ok, _, _ := c.Allows(matthan.AccessLive, now); !ok {
+			if k := n.Live.EndCamera(c.ID); k > 0 {
+				n.Log.Info("live view ended: the camera is not shared live now", "camera", c.ID, "viewers", k)
+			}
 		}
-		if k := n.Live.EndCamera(c.ID); k > 0 {
-			n.Log.Info("live view ended: the camera is not shared live now", "camera", c.ID, "viewers", k)
+		if restreamRefusal(c, now) != "" {
+			n.rtsp.EndCamera(c.ID)
 		}
-		n.rtsp.EndCamera(c.ID)
 	}
+}
+
+// restreamRefusal says why camera c may not be restreamed over RTSP now, ""
+// when it may. The browser's live view draws a camera's privacy masks over
+// its video; a restream hands out the camera's own bytes, so a masked
+// camera is watched in the browser only.
+func restreamRefusal(c *matthan.Camera, now time.Time) string {
+	if ok, _, _ := c.Allows(matthan.AccessLive, now); !ok {
+		return "the camera's owner does not share it live now"
+	}
+	if len(c.PrivacyMasks) > 0 {
+		return "the camera has privacy masks, which only the web live view draws; watch it there"
+	}
+	return ""
 }
 
 // watchSharingWindows cuts live viewers when a camera's sharing window ends.

@@ -134,6 +134,77 @@ func TestRestreamFollowsSharing(t *testing.T) {
 	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 10*time.Second) // still recorded
 }
 
+// TestRestreamRefusesMaskedCamera: a restream hands out the camera's own
+// bytes, which no privacy mask covers, so a reader of a camera whose owner
+// draws a mask is cut and refused (403) from then on, while the camera
+// keeps recording and other cameras keep being restreamed.
+func TestRestreamRefusesMaskedCamera(t *testing.T) {
+	w := startWard(t, 2, nil)
+	n := w.node
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 20*time.Second)
+	w.waitState(t, "cam-002", matthan.StreamMain, matthan.StateStreaming, 20*time.Second)
+	read := func(camera string, seconds int) (string, error) {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		url := fmt.Sprintf("rtsp://admin:%s@%s/%s/main", adminPassword, n.RTSPAddr(), camera)
+		out, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp",
+			"-i", url, "-t", fmt.Sprint(seconds), "-f", "null", "-").CombinedOutput()
+		return string(out), err
+	}
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := read("cam-001", 60)
+		done <- result{out, err}
+	}()
+	time.Sleep(3 * time.Second) // the reader is playing
+	c, err := n.Store.Camera(t.Context(), "cam-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.PrivacyMasks = []matthan.PrivacyMask{{Name: "cửa sổ nhà bên", Polygon: []matthan.Point{{X: 0.1, Y: 0.1}, {X: 0.4, Y: 0.1}, {X: 0.4, Y: 0.4}}}}
+	if err := n.Store.UpdateCamera(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	n.cameraChanged("cam-001")
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the restream reader still plays 10 s after the camera got a privacy mask")
+	}
+	if out, err := read("cam-001", 1); err == nil || !strings.Contains(out, "403") {
+		t.Errorf("a new reader of the masked camera: %v %s", err, out)
+	}
+	if out, err := read("cam-002", 1); err != nil {
+		t.Errorf("the camera without masks is no longer restreamed: %v %s", err, out)
+	}
+	w.waitState(t, "cam-001", matthan.StreamMain, matthan.StateStreaming, 10*time.Second) // still recorded
+}
+
+func TestRestreamRefusal(t *testing.T) {
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	shared := &matthan.Camera{ID: "cam-001", Approval: matthan.ApprovalApproved}
+	masked := *shared
+	masked.PrivacyMasks = []matthan.PrivacyMask{{Polygon: []matthan.Point{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 1, Y: 1}}}}
+	recordingsOnly := *shared
+	recordingsOnly.Sharing = matthan.Sharing{Mode: matthan.ShareRecordings}
+	for _, tc := range []struct {
+		c    *matthan.Camera
+		want string
+	}{
+		{shared, ""},
+		{&masked, "privacy masks"},
+		{&recordingsOnly, "does not share it live"},
+	} {
+		if got := restreamRefusal(tc.c, now); tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
+
 func mustHash(t *testing.T, pw string) string {
 	t.Helper()
 	h, err := secret.HashPassword(pw)

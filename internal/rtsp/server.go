@@ -44,9 +44,11 @@ type Server struct {
 	// Authenticate checks a reader's user name and password (Basic auth) and
 	// returns the user's name for the audit log. Nil refuses every reader.
 	Authenticate func(user, pass string) (name string, ok bool)
-	// SharedLive reports whether a camera's owner lets the police watch it
-	// live now; a refused reader gets 403. Nil allows every camera.
-	SharedLive func(cameraID string) bool
+	// LiveRefusal says why a camera may not be restreamed now (its owner
+	// does not share it live, or it has privacy masks, which a restream
+	// cannot paint); "" allows it. A refused reader gets 403 with that
+	// reason. Nil allows every camera.
+	LiveRefusal func(cameraID string) string
 	// Audit records each successful PLAY. Optional.
 	Audit func(ctx context.Context, e *matthan.AuditEntry)
 	Log   *slog.Logger
@@ -222,12 +224,16 @@ func (s *Server) authReader(c *gortsplib.ServerConn, req *base.Request) (string,
 	return name, nil, nil
 }
 
-// notShared answers 403 when the camera's owner does not share it live.
-func (s *Server) notShared(key streamKey) *base.Response {
-	if s.SharedLive == nil || s.SharedLive(key.camera) {
+// refused answers 403, with LiveRefusal's reason, when the camera may not
+// be restreamed now.
+func (s *Server) refused(key streamKey) *base.Response {
+	if s.LiveRefusal == nil {
 		return nil
 	}
-	return &base.Response{StatusCode: base.StatusForbidden}
+	if why := s.LiveRefusal(key.camera); why != "" {
+		return refuse(base.StatusForbidden, "Forbidden: "+why)
+	}
+	return nil
 }
 
 // EndCamera disconnects every reader of a camera's restreams now: its
@@ -260,7 +266,7 @@ func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.R
 	if _, res, err := s.authReader(ctx.Conn, ctx.Request); res != nil {
 		return res, nil, err
 	}
-	if res := s.notShared(key); res != nil {
+	if res := s.refused(key); res != nil {
 		return res, nil, nil
 	}
 	rs, res := s.restreamFor(key)
@@ -283,7 +289,7 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 	if res != nil {
 		return res, nil, err
 	}
-	if res := s.notShared(key); res != nil {
+	if res := s.refused(key); res != nil {
 		return res, nil, nil
 	}
 	rs, res := s.restreamFor(key)
