@@ -138,7 +138,9 @@ type EvidenceLock struct {
 
 // LockFilter selects evidence locks; zero fields match all.
 type LockFilter struct {
+	ID       int64
 	CameraID string
-	Active   bool // only locks that hold now: not released, or released at a time still to come
+	Case     string // case number
+	Active   bool   // only locks that hold now: not released, or released at a time still to come
 	From, To time.Time
 }

@@ -174,14 +174,12 @@ func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request, _ *mattha
 		return err
 	}
 	if s.deps.Recordings != nil {
-		locks, err := s.deps.Recordings.Locks(r.Context(), matthan.LockFilter{})
+		locks, err := s.deps.Recordings.Locks(r.Context(), matthan.LockFilter{Case: c.Number})
 		if err != nil {
 			return fmt.Errorf("evidence locks: %w", err)
 		}
 		for _, l := range locks {
-			if l.Case == c.Number {
-				d.Locks = append(d.Locks, viewLock(l, s.now()))
-			}
+			d.Locks = append(d.Locks, viewLock(l, s.now()))
 		}
 	}
 	s.writeJSON(w, r, http.StatusOK, d)

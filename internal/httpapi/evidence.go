@@ -239,20 +239,14 @@ func (s *Server) handleReleaseLock(w http.ResponseWriter, r *http.Request, u *ma
 		return err
 	}
 
-	// The store has no lookup by ID; locks are few (one per case).
-	locks, err := s.deps.Recordings.Locks(r.Context(), matthan.LockFilter{})
+	locks, err := s.deps.Recordings.Locks(r.Context(), matthan.LockFilter{ID: id})
 	if err != nil {
 		return fmt.Errorf("evidence locks: %w", err)
 	}
-	var l *matthan.EvidenceLock
-	for _, x := range locks {
-		if x.ID == id {
-			l = x
-		}
-	}
-	if l == nil {
+	if len(locks) == 0 {
 		return errLockNotFound()
 	}
+	l := locks[0]
 	at := s.now().UTC()
 	if err := s.deps.Recordings.ReleaseLock(r.Context(), id, u.Name, at); err != nil {
 		return fmt.Errorf("release evidence lock: %w", err) // ECONFLICT when released already

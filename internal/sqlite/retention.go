@@ -162,8 +162,14 @@ func (db *DB) ReleaseLock(ctx context.Context, id int64, by string, at time.Time
 // later has not happened yet).
 func (db *DB) Locks(ctx context.Context, f matthan.LockFilter) ([]*matthan.EvidenceLock, error) {
 	var c conds
+	if f.ID != 0 {
+		c.add("id = ?", f.ID)
+	}
 	if f.CameraID != "" {
 		c.add("camera_id = ?", f.CameraID)
+	}
+	if f.Case != "" {
+		c.add("case_number = ?", f.Case)
 	}
 	if f.Active {
 		// A closed case schedules its locks' release: released_at in the

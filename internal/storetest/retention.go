@@ -292,7 +292,9 @@ func testReleaseLock(t *testing.T, s RecordingStore) {
 func testLockOverlap(t *testing.T, s RecordingStore) {
 	ctx := t.Context()
 	// Added out of order: Locks orders by Start.
-	late := mustAddLock(t, s, newLock("cam-a", recBase.Add(2*time.Hour), time.Hour))      // [2h, 3h)
+	lateLock := newLock("cam-a", recBase.Add(2*time.Hour), time.Hour)
+	lateLock.Case = "VV-2026-099"
+	late := mustAddLock(t, s, lateLock)                                                   // [2h, 3h)
 	early := mustAddLock(t, s, newLock("cam-a", recBase, time.Hour))                      // [0, 1h)
 	long := mustAddLock(t, s, newLock("cam-a", recBase.Add(-24*time.Hour), 48*time.Hour)) // [-24h, 24h)
 	other := mustAddLock(t, s, newLock("cam-b", recBase.Add(30*time.Minute), time.Hour))  // [30m, 90m)
@@ -317,6 +319,10 @@ func testLockOverlap(t *testing.T, s RecordingStore) {
 		{"to only", matthan.LockFilter{To: at(0)}, []*matthan.EvidenceLock{long}},
 		{"empty range", matthan.LockFilter{From: at(time.Hour), To: at(time.Hour)}, []*matthan.EvidenceLock{}},
 		{"backwards range", matthan.LockFilter{From: at(2 * time.Hour), To: at(time.Hour)}, []*matthan.EvidenceLock{}},
+		{"by ID", matthan.LockFilter{ID: other.ID}, []*matthan.EvidenceLock{other}},
+		{"unknown ID", matthan.LockFilter{ID: late.ID + early.ID + long.ID + other.ID}, []*matthan.EvidenceLock{}},
+		{"by case", matthan.LockFilter{Case: "VV-2026-099"}, []*matthan.EvidenceLock{late}},
+		{"case and camera", matthan.LockFilter{Case: "VV-2026-099", CameraID: "cam-b"}, []*matthan.EvidenceLock{}},
 	}
 	for _, tt := range tests {
 		got, want := lockIDs(locks(t, s, tt.f)), lockIDs(tt.want)
