@@ -55,6 +55,13 @@ type Config struct {
 	Buffer int
 	// FFmpeg is the ffmpeg binary (default "ffmpeg").
 	FFmpeg string
+	// Starting, when set, is shared by the decoders of a node: an ffmpeg
+	// starts only while it has room, and holds its place until its first
+	// frame is back or it ended. Each start costs a tenth of a second or
+	// more of CPU (loading FFmpeg's libraries); 63 at once stall the
+	// node's own streams. A decoder that finds it full waits for the
+	// stream's next keyframe.
+	Starting chan struct{}
 	// MinBackoff and MaxBackoff bound the wait before restarting an ffmpeg
 	// that exited (defaults 500 ms and 30 s); the wait doubles on each
 	// failure in a row and is reset by a run that produced frames.
@@ -93,6 +100,9 @@ type Stats struct {
 	PID      int  // of the running ffmpeg, 0 when none
 	Starts   uint64
 	Restarts uint64 // starts after an exit or a new stream description
+	// StartWaits counts keyframes passed while the node's other ffmpegs
+	// were starting (Config.Starting full).
+	StartWaits uint64
 	// CPU is the CPU time (user+system) of every ffmpeg child so far.
 	CPU           time.Duration
 	UnitsWritten  uint64 // access units fed to ffmpeg
@@ -121,6 +131,7 @@ type Decoder struct {
 	keepEvery int
 
 	starts, restarts, units, skips    atomic.Uint64
+	startWaits                        atomic.Uint64
 	decoded, dropped, delivered, lost atomic.Uint64
 }
 
@@ -145,7 +156,7 @@ func (d *Decoder) Stats() Stats {
 		}
 	}
 	d.mu.Unlock()
-	s.Starts, s.Restarts = d.starts.Load(), d.restarts.Load()
+	s.Starts, s.Restarts, s.StartWaits = d.starts.Load(), d.restarts.Load(), d.startWaits.Load()
 	s.UnitsWritten, s.HubSkips = d.units.Load(), d.skips.Load()
 	s.Decoded, s.Dropped = d.decoded.Load(), d.dropped.Load()
 	s.Delivered, s.Lost = d.delivered.Load(), d.lost.Load()
@@ -230,8 +241,13 @@ func (d *Decoder) Run(ctx context.Context) error {
 				if !ok && len(held) < maxHeld {
 					continue
 				}
+				if !d.takeStartPlace() {
+					held = held[:0]
+					continue
+				}
 				np, err := d.start(ctx, u.Desc, every)
 				if err != nil {
+					d.leaveStartPlace()
 					log.Warn("decode: cannot start ffmpeg", "err", err, "in", backoff)
 					d.setError(err)
 					retryAt = time.Now().Add(backoff)
@@ -247,6 +263,27 @@ func (d *Decoder) Run(ctx context.Context) error {
 			}
 			d.write(p, u)
 		}
+	}
+}
+
+// takeStartPlace takes a place among the ffmpegs starting on the node, if
+// there is room (always, without Config.Starting).
+func (d *Decoder) takeStartPlace() bool {
+	if d.cfg.Starting == nil {
+		return true
+	}
+	select {
+	case d.cfg.Starting <- struct{}{}:
+		return true
+	default:
+		d.startWaits.Add(1)
+		return false
+	}
+}
+
+func (d *Decoder) leaveStartPlace() {
+	if d.cfg.Starting != nil {
+		<-d.cfg.Starting
 	}
 }
 
@@ -354,6 +391,7 @@ func (d *Decoder) start(ctx context.Context, desc *media.Desc, every int) (*proc
 	cmd := exec.CommandContext(pctx, d.cfg.FFmpeg, args...)
 	childproc.Own(cmd)
 	p := &proc{desc: desc, track: tr, cancel: cancel, done: make(chan struct{}), w: w, h: h, every: every}
+	p.started = sync.OnceFunc(d.leaveStartPlace)
 	cmd.Stderr = &p.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -379,6 +417,7 @@ func (d *Decoder) start(ctx context.Context, desc *media.Desc, every int) (*proc
 	}
 	go func() {
 		defer close(p.done)
+		defer p.started() // ended before its first frame
 		rerr := d.read(pctx, p, stdout)
 		if rerr != nil {
 			cancel() // ffmpeg may still be running: stop it before waiting
@@ -416,6 +455,7 @@ func (d *Decoder) read(ctx context.Context, p *proc, stdout io.Reader) error {
 			return fmt.Errorf("read a frame: %w", err)
 		}
 		p.frames.Add(1)
+		p.started()
 		d.decoded.Add(1)
 		src, ok := p.pop()
 		if !ok {
@@ -499,6 +539,8 @@ type proc struct {
 	stderr tailBuffer
 	frames atomic.Uint64
 	done   chan struct{}
+	// started leaves the node's start place (Config.Starting), once.
+	started func()
 	// Set before done is closed.
 	err error
 	cpu time.Duration

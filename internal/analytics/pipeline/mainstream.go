@@ -59,9 +59,9 @@ type mainStream struct {
 	done   chan struct{}
 }
 
-func newMainStream(hub *media.Hub, camera string, slots chan struct{}, log *slog.Logger) *mainStream {
+func newMainStream(hub *media.Hub, camera string, slots, starting chan struct{}, log *slog.Logger) *mainStream {
 	return &mainStream{hub: hub, now: time.Now, slots: slots,
-		cfg: decode.Config{CameraID: camera, FPS: mainFPS, Width: mainWidth, Buffer: 8, Log: log}}
+		cfg: decode.Config{CameraID: camera, FPS: mainFPS, Width: mainWidth, Buffer: 8, Starting: starting, Log: log}}
 }
 
 func (m *mainStream) want(ctx context.Context) bool {

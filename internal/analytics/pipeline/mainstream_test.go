@@ -17,7 +17,7 @@ func TestMainStreamOnDemand(t *testing.T) {
 	wall0 := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
 	clip := fmp4test.MakeClip(t, fmp4test.ClipSpec{Codec: media.H264, Seconds: 3, Width: 1280, Height: 720}, wall0)
 	hub := media.NewHub()
-	m := newMainStream(hub, "cam-1", nil, slog.New(slog.DiscardHandler))
+	m := newMainStream(hub, "cam-1", nil, nil, slog.New(slog.DiscardHandler))
 	var mu sync.Mutex
 	clock := time.Now()
 	m.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
@@ -69,8 +69,8 @@ func TestMainStreamSlots(t *testing.T) {
 	var mu sync.Mutex
 	clock := time.Now()
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	a := newMainStream(media.NewHub(), "cam-a", slots, slog.New(slog.DiscardHandler))
-	b := newMainStream(media.NewHub(), "cam-b", slots, slog.New(slog.DiscardHandler))
+	a := newMainStream(media.NewHub(), "cam-a", slots, nil, slog.New(slog.DiscardHandler))
+	b := newMainStream(media.NewHub(), "cam-b", slots, nil, slog.New(slog.DiscardHandler))
 	a.now, b.now = now, now
 	t.Cleanup(a.close)
 	t.Cleanup(b.close)

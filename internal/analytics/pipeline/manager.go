@@ -49,6 +49,7 @@ type Manager struct {
 	log  *slog.Logger
 
 	mainSlots chan struct{} // Deps.MainSlots, shared by every camera
+	starting  chan struct{} // Deps.Starting, shared by every camera
 
 	mu      sync.Mutex
 	ctx     context.Context // Run's; nil before and after
@@ -71,7 +72,7 @@ func NewManager(cfg ManagerConfig, cams matthan.Store, hubs Hubs, det analytics.
 		n = runtime.NumCPU()
 	}
 	return &Manager{cfg: cfg, cams: cams, hubs: hubs, det: det, sink: sink, log: log, running: map[string]*running{},
-		mainSlots: make(chan struct{}, n)}
+		mainSlots: make(chan struct{}, n), starting: make(chan struct{}, runtime.NumCPU())}
 }
 
 // Run analyses every enabled camera until ctx ends.
@@ -153,7 +154,7 @@ func (m *Manager) runCamera(ctx context.Context, r *running, id string, role mat
 		case <-time.After(time.Second):
 		}
 	}
-	deps := Deps{Hub: hub, Detector: m.det, Helmet: m.cfg.Helmet, MainSlots: m.mainSlots, Log: log}
+	deps := Deps{Hub: hub, Detector: m.det, Helmet: m.cfg.Helmet, MainSlots: m.mainSlots, Starting: m.starting, Log: log}
 	if role == matthan.StreamSub {
 		deps.Main = m.hubs.Hub(id, matthan.StreamMain) // for heads too small in the sub-stream
 	}

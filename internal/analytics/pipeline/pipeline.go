@@ -49,6 +49,9 @@ type Deps struct {
 	// node, a token each (each costs ~10 % of a core); a rider that finds
 	// none free waits for a later frame. nil: no bound.
 	MainSlots chan struct{}
+	// Starting bounds the node's ffmpeg decoders starting at once
+	// (decode.Config.Starting); nil: no bound.
+	Starting chan struct{}
 	// Detector finds objects; nil analyses motion only (a node without the
 	// ONNX Runtime library keeps working). When it is an
 	// analytics.RegionDetector too (detect.Mosaic), frames with a little
@@ -136,14 +139,14 @@ func New(cfg Config, deps Deps) (*Camera, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg.Decode.Log = log
+	cfg.Decode.Log, cfg.Decode.Starting = log, deps.Starting
 	c := &Camera{cfg: cfg, deps: deps, log: log.With("camera", cfg.CameraID),
 		motion: motion.New(cfg.Motion), tracker: track.New(cfg.Track), rules: cfg.Rules,
 		tamper: newTamperCheck(cfg.CameraID, cfg.Tamper), scene: newSceneCheck(cfg.CameraID, cfg.Rules)}
 	if deps.Helmet != nil {
 		c.helmet = newHelmetCheck(cfg.CameraID, deps.Helmet, c.log)
 		if deps.Main != nil && deps.Main != deps.Hub {
-			c.helmet.main = newMainStream(deps.Main, cfg.CameraID, deps.MainSlots, log)
+			c.helmet.main = newMainStream(deps.Main, cfg.CameraID, deps.MainSlots, deps.Starting, log)
 		}
 	}
 	return c, nil
