@@ -310,9 +310,9 @@ type frameRate struct {
 }
 
 func (r *frameRate) add(pts time.Duration) {
-	d := pts - r.last
+	d, first := pts-r.last, !r.have
 	r.last, r.have = pts, true
-	if d <= 0 || d > time.Second { // a new stream, a gap, or the same instant
+	if first || d <= 0 || d > time.Second { // the first unit, a new stream, a gap, or the same instant
 		return
 	}
 	r.interval[r.next] = d

@@ -242,7 +242,7 @@ func TestKeepEvery(t *testing.T) {
 		known    bool
 	}{
 		{5, nil, 1, false},
-		{5, []time.Duration{100 * ms}, 1, false},
+		{5, []time.Duration{100 * ms}, 1, false}, // one interval: the first unit's PTS is no interval from zero
 		{5, []time.Duration{100 * ms, 100 * ms}, 2, true},
 		{5, []time.Duration{40 * ms, 40 * ms, 40 * ms}, 5, true},
 		{5, []time.Duration{33366666, 33366666, 33366666}, 6, true}, // 29.97 fps: 200.2 ms apart, within the grid's tolerance
@@ -255,7 +255,7 @@ func TestKeepEvery(t *testing.T) {
 		{5, []time.Duration{40 * ms, 55 * ms, 25 * ms, 80 * ms, 40 * ms, 3 * time.Second, -time.Hour, 40 * ms}, 5, true},
 	} {
 		var r frameRate
-		pts := time.Hour
+		pts := 40 * ms // a stream's first unit: not an interval from zero
 		r.add(pts)
 		for _, d := range tc.interval {
 			pts += d
