@@ -237,7 +237,7 @@ func (s *Server) refused(key streamKey) *base.Response {
 }
 
 // EndCamera disconnects every reader of a camera's restreams now: its
-// owner stopped sharing its live view.
+// owner stopped sharing its live view, or it got privacy masks (LiveRefusal).
 func (s *Server) EndCamera(cameraID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
