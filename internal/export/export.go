@@ -455,6 +455,13 @@ func (d *Deps) exportCamera(ctx context.Context, pw *packageWriter, open OpenCli
 		return entry, p, err
 	}
 	entry.Gaps = gaps
+	if last := len(gaps) - 1; d.Cut == nil && len(entry.Clips) > 0 && last >= 0 &&
+		gaps[last].Reason == GapUnknown && gaps[last].End.UTC.Equal(req.To.UTC()) {
+		// Without a recorder to close it (the command line beside a
+		// running node), a segment being written is not in the index yet.
+		p.warnings = append(p.warnings, fmt.Sprintf("camera %s: no closed recording from %s to the end of the range; if the camera is being recorded now, that footage is in the segment still being written: export it from the web or the API, which close it, or again once it is closed / không có đoạn ghi đã đóng từ %s đến cuối khoảng: nếu camera đang được ghi, phần đó nằm trong đoạn đang ghi; hãy trích xuất qua giao diện web hoặc API, hoặc thử lại khi đoạn đó đã đóng",
+			c.ID, gaps[last].Start.Local, gaps[last].Start.Local))
+	}
 	return entry, p, nil
 }
 

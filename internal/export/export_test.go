@@ -371,6 +371,33 @@ func TestPrune(t *testing.T) {
 // TestExportCutsTheOpenSegment: before packing a camera, Export asks the
 // recorder to close the segment it is writing; when that fails the package
 // still comes, with a warning that says so.
+// TestExportWarnsOfTheOpenSegment: without a recorder to close the segment
+// being written (`matthan export` beside a running node), a range that runs
+// past the closed recording says so, where the footage is and how to get
+// it; a range inside the recording, or a recorder that closes it, does not.
+func TestExportWarnsOfTheOpenSegment(t *testing.T) {
+	ctx := context.Background()
+	n := recordedNode(t)
+	req := request("cam-001")
+	req.To = wall0.Add(40 * time.Second) // the recording ends at 12 s
+	res, err := Export(ctx, deps(t, n, segmentClips), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "cam-001: no closed recording from 01/03/2026 08:00:12") ||
+		!strings.Contains(res.Warnings[0], "segment still being written") {
+		t.Fatalf("warnings %q", res.Warnings)
+	}
+	if res, err = Export(ctx, deps(t, n, segmentClips), request("cam-001")); err != nil || len(res.Warnings) != 0 {
+		t.Fatalf("a range inside the recording: %v, warnings %q", err, res.Warnings)
+	}
+	d := deps(t, n, segmentClips)
+	d.Cut = func(context.Context, string, matthan.StreamRole, time.Time) error { return nil }
+	if res, err = Export(ctx, d, req); err != nil || len(res.Warnings) != 0 {
+		t.Fatalf("with a recorder that closes the segment: %v, warnings %q", err, res.Warnings)
+	}
+}
+
 func TestExportCutsTheOpenSegment(t *testing.T) {
 	ctx := context.Background()
 	n := recordedNode(t)

@@ -73,7 +73,9 @@ func TestExportPrivacyMasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 0 {
+	// cam-002 was recorded for 6 s of the 9 s asked, with no gap record:
+	// the one warning says the rest may be in a segment being written.
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "camera cam-002: no closed recording from") {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 	pkg, err := os.ReadFile(res.Path)
