@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -458,6 +459,9 @@ func (s *Server) handleCaseExport(w http.ResponseWriter, r *http.Request, u *mat
 	if err != nil {
 		return err
 	}
+	// The package exists now: record it in the case even if the client
+	// has hung up meanwhile.
+	r = r.WithContext(context.WithoutCancel(r.Context()))
 	// In Vietnamese, as the rest of the case's log (internal/sqlite).
 	detail := fmt.Sprintf("gói %s; sha256 %s; camera %s; thời gian: %s; lý do: %s", res.ID, res.SHA256,
 		strings.Join(cams, ", "), localRange(from, to), reason)

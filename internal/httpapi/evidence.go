@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -370,7 +371,10 @@ func (s *Server) exportShared(r *http.Request, u *matthan.User, req export.Reque
 		}
 	}
 	req.User, req.Remote = u.Name, remoteHost(r)
-	res, err := export.Export(r.Context(), *s.deps.Exports, req)
+	// A client that hangs up (a closed tab, a proxy's timeout: a masked
+	// camera's clips are re-encoded and take minutes) does not stop the
+	// export: the package is kept and listed for download.
+	res, err := export.Export(context.WithoutCancel(r.Context()), *s.deps.Exports, req)
 	if err != nil {
 		return nil, createdView{}, err
 	}

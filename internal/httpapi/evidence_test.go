@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -374,6 +377,82 @@ func TestExportOverHTTP(t *testing.T) {
 	}
 	if n := len(e.auditRows("export.download")); n != 2 {
 		t.Errorf("%d download audit rows after refused downloads, want 2", n)
+	}
+}
+
+// TestExportOutlivesItsClient: an officer's export goes on when the browser
+// gives up (a closed tab, a proxy's timeout; a masked camera's export
+// re-encodes and can take minutes): the package is still written and kept,
+// and a case's export is still recorded in the case.
+func TestExportOutlivesItsClient(t *testing.T) {
+	for _, caseExport := range []bool{false, true} {
+		t.Run(map[bool]string{false: "export", true: "case export"}[caseExport], func(t *testing.T) {
+			e := newCaseEnv(t)
+			path := "/api/exports"
+			body := map[string]any{"cameras": []string{"cam-1"}, "from": "15/01/2026 08:00:00",
+				"to": "15/01/2026 08:00:20", "reason": "Công an phường yêu cầu"}
+			var caseID int64
+			if caseExport {
+				r := e.do("POST", "/api/cases", "officer", map[string]any{"number": "VV-2026-0077", "title": "Trộm xe"})
+				if r.status != http.StatusCreated {
+					t.Fatalf("open case = %d %s", r.status, r.body)
+				}
+				caseID = decode[matthan.Case](t, r).ID
+				path = fmt.Sprintf("/api/cases/%d/exports", caseID)
+			}
+			entered, left, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			e.api.deps.Exports.Cut = func(ctx context.Context, _ string, _ matthan.StreamRole, _ time.Time) error {
+				close(entered)
+				<-left
+				// The server cancels a request's context soon after its
+				// client hangs up; the export's must not follow it.
+				deadline := time.Now().Add(500 * time.Millisecond)
+				for ctx.Err() == nil && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
+				}
+				done <- ctx.Err()
+				return nil
+			}
+			js, _ := json.Marshal(body)
+			ctx, hangUp := context.WithCancel(t.Context())
+			req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+path, bytes.NewReader(js))
+			req.SetBasicAuth("officer", officerPassword)
+			go func() {
+				if res, err := e.srv.Client().Do(req); err == nil {
+					res.Body.Close()
+				}
+			}()
+			select {
+			case <-entered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the export did not start")
+			}
+			hangUp()
+			close(left)
+			if err := <-done; err != nil {
+				t.Fatalf("the export was cancelled with its client: %v", err)
+			}
+			waitUntil(t, "the package kept", func() bool {
+				kept, err := export.List(e.api.deps.Exports.ExportDir)
+				return err == nil && len(kept) == 1 && kept[0].ExportedBy == "officer" && slices.Equal(kept[0].Cameras, []string{"cam-1"})
+			})
+			if caseExport {
+				waitUntil(t, "the package recorded in the case", func() bool {
+					items, err := e.db.CaseItems(t.Context(), caseID)
+					return err == nil && len(items) == 1 && items[0].Kind == matthan.CaseItemExport
+				})
+			}
+		})
+	}
+}
+
+// waitUntil polls ok for up to 10 s.
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
 
