@@ -204,6 +204,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, er
 	screen, err := web.New(web.Deps{
 		Store: store, Status: n.Ingest, Recordings: recordings, Bus: n.Bus, Layouts: store,
 		AnalyticsSettings: store, AnalyticsOn: n.Analytics != nil, Alerts: store, Reports: store, AccessRequests: store,
+		ExportDir: ExportDir(cfg.Data),
 		Donations: &web.Donations{Store: store, Ward: cfg.Ward.Name},
 		User: func(r *http.Request) (*matthan.User, error) {
 			u, _, err := n.Sessions.User(r)

@@ -59,7 +59,7 @@ var funcs = template.FuncMap{
 // its own keys, with its prefix, in its own file.
 var messages = merge(commonMessages, wallMessages, mapMessages, healthMessages,
 	playbackMessages, cameraMessages, accountMessages, eventsPageMessages, rulesMessages,
-	reportMessages,
+	reportMessages, exportMessages,
 	donationMessages, transparencyMessages, portalMessages, reminderMessages, caseMessages, privacyMessages)
 
 func merge(sets ...map[string][2]string) map[string][2]string {

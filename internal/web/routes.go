@@ -27,6 +27,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.reminderRoutes(mux) // officers: /reminders
 	s.caseRoutes(mux)     // officers: /cases, /cases/{id}
 	s.reportRoutes(mux)   // officers and admins: /reports
+	s.exportRoutes(mux)   // officers and admins: /exports
 	s.privacyRoutes(mux)  // owners and officers: /privacy/{id}
 }
 

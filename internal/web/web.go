@@ -48,7 +48,10 @@ type Deps struct {
 	AnalyticsSettings matthan.AnalyticsSettingsStore
 	// Reports sums the ward's reports (/reports); nil: the page says the
 	// node makes none.
-	Reports     report.Source
+	Reports report.Source
+	// ExportDir is where the node keeps its evidence packages (/exports);
+	// "": the page says it keeps none.
+	ExportDir   string
 	AnalyticsOn bool
 	// AccessRequests are the police's requests for footage, counted in an
 	// owner's nav while they wait for an answer; nil: not counted.
