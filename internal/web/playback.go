@@ -79,6 +79,7 @@ var playbackMessages = map[string][2]string{
 	"playback.cancel":       {"Hủy", "Cancel"},
 	"playback.close":        {"Đóng", "Close"},
 	"playback.working":      {"Đang xử lý…", "Working…"},
+	"playback.export_wait":  {"Đang tạo gói chứng cứ. Camera có vùng che riêng tư cần mã hóa lại nên có thể mất vài phút; bạn có thể rời trang, gói vẫn được tạo và có trong mục Gói chứng cứ.", "Making the evidence package. Cameras with privacy masks are re-encoded, which can take minutes; you may leave this page: the package is still made and listed under Evidence packages."},
 	"playback.export_done":  {"Đã tạo gói chứng cứ. Tải về:", "The evidence package is ready. Download:"},
 	"playback.lock_done":    {"Đã khóa đoạn ghi hình; dữ liệu sẽ không bị xóa tự động cho đến khi mở khóa.", "The footage is locked; it will not be deleted automatically until the lock is released."},
 	"playback.reason_req":   {"Hãy nhập lý do", "Enter a reason"},

@@ -548,6 +548,16 @@ function startPlayer(cfg) {
     dgo.disabled = true;
     dgo.textContent = tr('playback.working');
     const from = iso(st.range.from), to = iso(st.range.to);
+    let wait = null;
+    if (mode === 'export') {
+      // A masked camera's clips are re-encoded: it can take minutes, and
+      // the export goes on if the page is left (internal/httpapi).
+      wait = document.createElement('p');
+      wait.className = 'muted';
+      wait.id = 'pb-export-wait';
+      wait.textContent = tr('playback.export_wait');
+      dgo.after(wait);
+    }
     try {
       if (mode === 'export') {
         const res = await api('POST', '/api/exports', { cameras: cams.map((c) => c.id), from, to, reason, case: kase });
@@ -581,6 +591,8 @@ function startPlayer(cfg) {
       showFieldErrors(e);
       dgo.disabled = false;
       dgo.textContent = tr(mode === 'export' ? 'playback.export_go' : 'playback.lock_go');
+    } finally {
+      wait?.remove();
     }
   });
 
