@@ -50,6 +50,20 @@ func waitOpen(t *testing.T, m *Mosaic) {
 	}
 }
 
+// wantCanceled waits for a cancelled camera's call to end with
+// context.Canceled while the canvas it was on still runs.
+func wantCanceled(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled camera: %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a cancelled camera stayed stuck on a running canvas")
+	}
+}
+
 // TestMosaicPairsFrames: two 16:9 frames of different sizes share one run,
 // each in its half, and their squares come back where they were painted.
 func TestMosaicPairsFrames(t *testing.T) {
@@ -237,14 +251,7 @@ func TestMosaicPairCancel(t *testing.T) {
 		}()
 		<-fake.entry // the canvas runs, held inside the model
 		cancel()
-		select {
-		case err := <-done:
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("cancelled camera: %v, want context.Canceled", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("a cancelled camera stayed stuck on a running canvas")
-		}
+		wantCanceled(t, done)
 	})
 	t.Run("leader", func(t *testing.T) {
 		m := NewMosaic(&squareFinder{}, MosaicOptions{Pair: PairAlways})

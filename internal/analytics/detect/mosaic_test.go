@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -218,19 +217,7 @@ func TestMosaicCancel(t *testing.T) {
 			_, err := m.DetectRegions(context.Background(), grey("a", 320, 240, sq), region)
 			leader <- err
 		}()
-		// Wait until the leader's canvas is open, then join it.
-		for deadline := time.Now().Add(5 * time.Second); ; {
-			m.mu.Lock()
-			open := m.open != nil
-			m.mu.Unlock()
-			if open {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the leader never opened a canvas")
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitOpen(t, m) // the leader's canvas, to join
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() { // three tiles: the canvas is full and runs
@@ -239,14 +226,7 @@ func TestMosaicCancel(t *testing.T) {
 		}()
 		<-fake.entry // the canvas runs, held inside the model
 		cancel()
-		select {
-		case err := <-done:
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("cancelled camera: %v, want context.Canceled", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("a cancelled camera stayed stuck on a running canvas")
-		}
+		wantCanceled(t, done)
 	})
 
 	t.Run("leader", func(t *testing.T) {
