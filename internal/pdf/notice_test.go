@@ -120,9 +120,8 @@ func TestReminderNotice(t *testing.T) {
 		t.Errorf("the snapshot is not on the page: %d blue and %d orange pixels", blue, orange)
 	}
 	if shots := os.Getenv("MATTHAN_SCREENSHOTS"); shots != "" {
-		for page, name := range map[string]string{"1": "reminder-notice", "2": "reminder-notice-2"} {
-			exec.Command("pdftoppm", "-png", "-r", "60", "-f", page, "-l", page, "-singlefile", path, filepath.Join(shots, name)).Run()
-		}
+		renderPage(path, 1, filepath.Join(shots, "reminder-notice"))
+		renderPage(path, 2, filepath.Join(shots, "reminder-notice-2"))
 	}
 }
 

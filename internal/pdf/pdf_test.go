@@ -106,7 +106,7 @@ func TestThankYouLetter(t *testing.T) {
 		t.Errorf("text spans rows %d–%d of %d: the header is not at the top or the letter is short", top, bottom, b.Dy())
 	}
 	if dir := os.Getenv("MATTHAN_SCREENSHOTS"); dir != "" {
-		exec.Command("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, "thank-you-letter")).Run()
+		renderPage(path, 1, filepath.Join(dir, "thank-you-letter"))
 	}
 }
 

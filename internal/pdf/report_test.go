@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -122,7 +123,7 @@ func TestReportPDF(t *testing.T) {
 		t.Errorf("page 1 has %d pixels of the bars' blue: no chart", n)
 	}
 	if shots := os.Getenv("MATTHAN_SCREENSHOTS"); shots != "" {
-		exec.Command("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(shots, "ward-report")).Run()
+		renderPage(path, 1, filepath.Join(shots, "ward-report"))
 	}
 	out, err := exec.Command("pdfinfo", path).Output()
 	if err != nil {
@@ -157,11 +158,17 @@ func TestReportPDFQuarterOfOneArea(t *testing.T) {
 	}
 }
 
-// firstPage renders page 1 of the PDF at path with pdftoppm (60 dpi).
+// renderPage writes page (from 1) of the PDF at path as out.png, at 60 dpi.
+func renderPage(path string, page int, out string) ([]byte, error) {
+	n := strconv.Itoa(page)
+	return exec.Command("pdftoppm", "-png", "-r", "60", "-f", n, "-l", n, "-singlefile", path, out).CombinedOutput()
+}
+
+// firstPage renders page 1 of the PDF at path.
 func firstPage(t *testing.T, path string) image.Image {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+	if out, err := renderPage(path, 1, filepath.Join(dir, "page")); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, out)
 	}
 	f, err := os.Open(filepath.Join(dir, "page.png"))
