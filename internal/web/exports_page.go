@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -65,17 +64,8 @@ func (s *Server) exportsPage(r *http.Request, v *view) (string, error) {
 	for _, p := range slices.Backward(kept) {
 		d.Packages = append(d.Packages, exportRow{ID: p.ID, SHA256: p.SHA256, Created: matthan.FormatLocal(p.CreatedAt),
 			From: matthan.FormatLocal(p.From), To: matthan.FormatLocal(p.To), By: p.ExportedBy, Reason: p.Reason,
-			Case: p.Case, Size: megabytes(p.Size, v.Lang), KeepUntil: matthan.FormatLocal(p.KeepUntil),
+			Case: p.Case, Size: formatNumber(v.Lang, float64(p.Size)/1e6, 1) + " MB", KeepUntil: matthan.FormatLocal(p.KeepUntil),
 			Download: "/api/exports/" + url.PathEscape(p.ID) + ".zip", Cameras: strings.Join(p.Cameras, ", ")})
 	}
 	return "exports", nil
-}
-
-// megabytes writes a size as "159,8 MB" (Vietnamese) or "159.8 MB".
-func megabytes(n int64, lang string) string {
-	s := fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	if lang != "en" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
 }
